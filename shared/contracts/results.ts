@@ -38,3 +38,14 @@ export const ResultsMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('trial-finished'), result: TrialResult, at: z.string() }),
 ]);
 export type ResultsMessage = z.infer<typeof ResultsMessage>;
+
+/**
+ * Queue names. BullMQ keys are `<prefix>:<queue>:…`; the prefix (env QUEUE_PREFIX, default
+ * `spikesweep`) lets tests and tenants share one Redis without seeing each other's jobs.
+ */
+export const QueueNames = {
+  trials: 'trials',
+  results: 'results',
+  deadLetter: 'dead-letter',
+} as const;
+export const DEFAULT_QUEUE_PREFIX = 'spikesweep';
