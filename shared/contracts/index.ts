@@ -19,3 +19,4 @@ export * from './errors.ts';
 export * from './validate.ts';
 export * from './trial.ts';
 export * from './results.ts';
+export * from './sweep.ts';
