@@ -30,6 +30,55 @@ export const DatasetConfig = z
 export type DatasetConfig = z.infer<typeof DatasetConfig>;
 
 /**
+ * Fixed-pattern deviations of one device instance, as relative standard deviations. Voltages
+ * (threshold, leak, reset) deviate by an offset whose σ is a fraction of the neuron's span
+ * ϑ − E_L (= ϑ when E_L = 0); time constants and synapse gains by a factor 1 + σ·z.
+ * Defaults are the documented BSS-2-like device before calibration: threshold 0.08 / 2.6 ≈ 3 %
+ * (the hardware-aware model used for BSS-2, SCIENCE.md); the other values are this project's
+ * assumptions of the same order, stated in shared/engine/chip/README.md.
+ */
+export const ChipMismatchConfig = z
+  .object({
+    thresholdRelSd: nonNegative().default(0.031),
+    leakRelSd: nonNegative().default(0.02),
+    resetRelSd: nonNegative().default(0.02),
+    tauMemRelSd: nonNegative().default(0.1),
+    tauSynRelSd: nonNegative().default(0.1),
+    weightGainRelSd: nonNegative().default(0.1),
+    /** Correlation of neighbouring neuron circuits' deviations (AR(1) along the neuron row); 0 = independent. */
+    spatialCorrelation: z.number().min(0).lt(1).default(0),
+  })
+  .strict();
+export type ChipMismatchConfig = z.infer<typeof ChipMismatchConfig>;
+
+/**
+ * Trial-to-trial noise, drawn afresh for every sample presentation from the run's own stream.
+ * Defaults after the hardware-aware BSS-2 model (SCIENCE.md): threshold σ ≈ 0.04 / 2.6 of the
+ * span, spike-time jitter ≈ 0.01 τ_s; membrane read-out noise of the ADC ≈ half an 8-bit code.
+ */
+export const ChipNoiseConfig = z
+  .object({
+    thresholdRelSd: nonNegative().default(0.0154),
+    /** Spike-time jitter, in units of the neuron's model τ_s. */
+    spikeTimeJitterTauSyn: nonNegative().default(0.01),
+    /** Noise on each membrane sample the ADC reports, fraction of the span. */
+    membraneRelSd: nonNegative().default(0.005),
+  })
+  .strict();
+export type ChipNoiseConfig = z.infer<typeof ChipNoiseConfig>;
+
+/** Calibration: probe runs per parameter and the resolution of the per-neuron trim DACs. */
+export const ChipCalibrationConfig = z
+  .object({
+    /** Probe presentations averaged per parameter and neuron. */
+    probeRepeats: int().min(1).max(1024).default(16),
+    /** Bits of the per-neuron trim DAC (BSS-2 capacitive memory: 10). */
+    trimBits: int().min(1).max(16).default(10),
+  })
+  .strict();
+export type ChipCalibrationConfig = z.infer<typeof ChipCalibrationConfig>;
+
+/**
  * A device instance of the emulated BrainScaleS-2-like chip. `mismatchSeed` draws the frozen
  * fixed-pattern deviations; `mismatchScale` 1 is the documented default spread; `noiseScale`
  * scales trial-to-trial noise; `calibrated` runs the calibration before training.
@@ -40,6 +89,16 @@ export const ChipConfig = z
     mismatchScale: nonNegative().default(1),
     noiseScale: nonNegative().default(1),
     calibrated: z.boolean().default(true),
+    mismatch: ChipMismatchConfig.prefault({}),
+    noise: ChipNoiseConfig.prefault({}),
+    calibration: ChipCalibrationConfig.prefault({}),
+    /**
+     * Model weight per step of the 6-bit synapse (integers −63…63); weights beyond ±63 steps are
+     * clipped. `auto`: per layer, the largest |w| maps to 63 (nothing clips).
+     */
+    weightScale: z.union([z.literal('auto'), z.number().positive().finite()]).default('auto'),
+    /** Membrane ADC sampling period, microseconds of hardware time (1 µs = 1 ms model time). */
+    adcSamplePeriodUs: z.number().positive().finite().default(1),
   })
   .strict();
 export type ChipConfig = z.infer<typeof ChipConfig>;
