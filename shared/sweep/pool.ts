@@ -1,0 +1,203 @@
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { SpikeSweepError, type ErrorCode, type EpochMetrics, type TrialCheckpoint, type TrialConfig, type TrialResult } from '../contracts/index.ts';
+import { DEFAULT_ENGINE_MODULE, type FromThread, type ToThread } from './engine.ts';
+
+/** Decision after an epoch: go on, stop as pruned, or checkpoint and give the trial back. */
+export type EpochDecision = 'continue' | 'prune' | 'release';
+
+export interface EpochReport {
+  metrics: EpochMetrics;
+  /** Present every `checkpointEveryEpochs` epochs (and never after the last one). */
+  checkpoint: TrialCheckpoint | null;
+  finished: boolean;
+}
+
+export type TrialOutcome = { kind: 'finished'; result: TrialResult } | { kind: 'released'; checkpoint: TrialCheckpoint };
+
+/**
+ * The engine threw inside a trial thread, or the thread died. `code` is the engine error's
+ * stable code when it has one; `retryable` comes from the engine's error (a crash is retryable).
+ */
+export class TrialRunError extends SpikeSweepError {
+  constructor(message: string, options: { engineCode: string | null; retryable: boolean; cause?: unknown }) {
+    const code = (options.engineCode?.startsWith('spikesweep:') ? options.engineCode : 'spikesweep:service-unavailable') as ErrorCode;
+    super(code, message, options);
+  }
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Request {
+  start: Extract<ToThread, { type: 'start' }>;
+  onEpoch: (report: EpochReport) => Promise<EpochDecision>;
+  resolve: (outcome: TrialOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface TrialPoolOptions {
+  /** Threads, i.e. trials run at once. */
+  size?: number;
+  /** Module with `startTrial` (default: shared/engine/trial.ts). */
+  engineModule?: string;
+}
+
+/** Default concurrency: one trial per core. */
+export function defaultConcurrency(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * A fixed set of worker threads running trials, one trial per thread, each registering the
+ * tsx loader first (we run TypeScript directly; see trial-thread-boot.js). A thread that dies is replaced; its trial fails
+ * with a retryable TrialRunError.
+ */
+export class TrialPool {
+  readonly size: number;
+  private readonly engineModule: string;
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Request[] = [];
+  private closed = false;
+
+  constructor(options: TrialPoolOptions = {}) {
+    this.size = options.size ?? defaultConcurrency();
+    this.engineModule = options.engineModule ?? DEFAULT_ENGINE_MODULE;
+  }
+
+  /** Starts the threads and waits until each has loaded the engine. */
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.size }, () => this.spawn()));
+  }
+
+  get busy(): number {
+    return this.slots.filter((s) => s.busy).length;
+  }
+
+  private spawn(): Promise<Slot> {
+    const worker = new Worker(new URL('./trial-thread-boot.js', import.meta.url), {
+      workerData: { engineModule: this.engineModule },
+    });
+    const slot: Slot = { worker, busy: true };
+    this.slots.push(slot);
+    return new Promise((resolve, reject) => {
+      const onReady = (message: FromThread) => {
+        if (message.type !== 'ready') return;
+        worker.off('message', onReady);
+        worker.off('error', onError);
+        slot.busy = false;
+        resolve(slot);
+        this.dispatch();
+      };
+      const onError = (error: unknown) => {
+        this.slots.splice(this.slots.indexOf(slot), 1);
+        reject(new SpikeSweepError('spikesweep:misconfigured-service', `trial thread failed to start: ${String(error)}`, { cause: error }));
+      };
+      worker.on('message', onReady);
+      worker.once('error', onError);
+    });
+  }
+
+  /** Runs one trial; resolves when it finished or was released. */
+  run(
+    config: TrialConfig,
+    options: { checkpoint: TrialCheckpoint | null; checkpointEveryEpochs: number },
+    onEpoch: (report: EpochReport) => Promise<EpochDecision>,
+  ): Promise<TrialOutcome> {
+    if (this.closed) return Promise.reject(new SpikeSweepError('spikesweep:service-unavailable', 'trial pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({
+        start: { type: 'start', config, checkpoint: options.checkpoint, checkpointEveryEpochs: options.checkpointEveryEpochs },
+        onEpoch,
+        resolve,
+        reject,
+      });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const request = this.waiting.shift();
+      if (!request) return;
+      this.runOn(slot, request);
+    }
+  }
+
+  private runOn(slot: Slot, request: Request): void {
+    slot.busy = true;
+    const { worker } = slot;
+    let settled = false;
+    const done = (error: unknown, outcome?: TrialOutcome) => {
+      if (settled) return;
+      settled = true;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (error) request.reject(error);
+      else request.resolve(outcome as TrialOutcome);
+    };
+    const onMessage = (message: FromThread) => {
+      switch (message.type) {
+        case 'epoch':
+          request
+            .onEpoch({ metrics: message.metrics, checkpoint: message.checkpoint, finished: message.finished })
+            .then((decision) => worker.postMessage({ type: 'decision', decision } satisfies ToThread))
+            .catch((error: unknown) => {
+              // The decision could not be made (e.g. the checkpoint could not be saved): stop the thread's trial.
+              this.replace(slot);
+              done(error);
+            });
+          return;
+        case 'finished':
+          slot.busy = false;
+          done(null, { kind: 'finished', result: message.result });
+          this.dispatch();
+          return;
+        case 'released':
+          slot.busy = false;
+          done(null, { kind: 'released', checkpoint: message.checkpoint });
+          this.dispatch();
+          return;
+        case 'error':
+          slot.busy = false;
+          done(new TrialRunError(message.message, { engineCode: message.code, retryable: message.retryable }));
+          this.dispatch();
+          return;
+        case 'ready':
+          return;
+      }
+    };
+    const onError = (error: unknown) => {
+      done(new TrialRunError(`trial thread crashed: ${String(error)}`, { engineCode: null, retryable: true, cause: error }));
+    };
+    const onExit = (code: number) => {
+      done(new TrialRunError(`trial thread exited with code ${code}`, { engineCode: null, retryable: true }));
+      this.replace(slot);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(request.start satisfies ToThread);
+  }
+
+  /** Drops a slot's thread and, unless closed, starts a fresh one. */
+  private replace(slot: Slot): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.slots.splice(index, 1);
+    void slot.worker.terminate();
+    if (!this.closed) this.spawn().catch(() => undefined);
+  }
+
+  /** Terminates every thread; trials still running reject. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const request of this.waiting.splice(0)) request.reject(new SpikeSweepError('spikesweep:service-unavailable', 'trial pool closed'));
+    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+  }
+}
