@@ -3,7 +3,7 @@
  * per-neuron trims compensate the deviation from the model targets.
  *
  * Probes (each repeated `probeRepeats` times, read through the 8-bit ADC with the chip's
- * trial-to-trial noise, from the stream `streamFor(mismatchSeed, 'chip-calibration:…')`, so a
+ * trial-to-trial noise, from a stream per neuron circuit derived from the mismatch seed, so a
  * chip's calibration is as reproducible as its mismatch):
  * - leak E_L: the resting membrane with no input, averaged;
  * - reset V_r: the membrane sample right after a forced spike, averaged;
@@ -106,15 +106,16 @@ export function spreadOf(chip: ChipInstance, layers: readonly PlacedLayer[], tri
 export function calibrate(chip: ChipInstance, layers: readonly PlacedLayer[], config: ChipConfig = chip.config): Calibration {
   const repeats = config.calibration.probeRepeats;
   const bits = config.calibration.trimBits;
-  const noise = new TrialNoise(config, chip.mismatchSeed, 'chip-calibration');
   const periodMs = adcSamplePeriodModelMs(config.adcSamplePeriodUs);
   const trims = zeroTrims();
   let probeRuns = 0;
-  const read = (v: number): number => adcRead(v + noise.membraneNoise(1), 0, 1);
-
   for (const { placement, model } of layers) {
     for (let j = 0; j < placement.nOut; j++) {
       const c = placement.columnOffset + j;
+      // each circuit's probes draw from a stream of their own: its calibration does not depend
+      // on which other neurons are calibrated, or in which order
+      const noise = new TrialNoise(config, chip.mismatchSeed, `chip-calibration-${c}`);
+      const read = (v: number): number => adcRead(v + noise.membraneNoise(1), 0, 1);
       const span = model.vThreshold[j]! - model.vLeak[j]!;
       const resetTarget = (model.vReset[j]! - model.vLeak[j]!) / span;
       const leakHw = chip.deviation('vLeak', c);

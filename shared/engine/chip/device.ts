@@ -21,6 +21,7 @@
  */
 import { SpikeSweepError } from '../../contracts/errors.ts';
 import type { ChipConfig } from '../../contracts/trial-common.ts';
+import type { NeuronParams } from '../discrete/lif.ts';
 import { streamFor } from '../random.ts';
 
 /** Neuron circuits of the chip (BSS-2: 512). */
@@ -30,14 +31,8 @@ export const CHIP_SYNAPSE_ROWS = 256;
 /** Lower bound of a time-constant gain factor, so a far tail draw cannot make τ ≤ 0. */
 const MIN_TAU_GAIN = 0.1;
 
-/** Per-neuron LIF parameters in model units (E_L, ϑ, V_r in the model's voltage unit; τ in ms). */
-export interface NeuronParams {
-  readonly vThreshold: Float64Array;
-  readonly vLeak: Float64Array;
-  readonly vReset: Float64Array;
-  readonly tauMemMs: Float64Array;
-  readonly tauSynMs: Float64Array;
-}
+/** Per-neuron LIF parameters in model units (one definition for the engine: discrete/lif.ts). */
+export type { NeuronParams };
 
 /** The five per-neuron parameters, in a fixed order (reports, calibration, tests). */
 export const NEURON_PARAMETERS = ['vThreshold', 'vLeak', 'vReset', 'tauMemMs', 'tauSynMs'] as const;

@@ -5,3 +5,4 @@ export * from './noise.ts';
 export * from './observe.ts';
 export * from './calibration.ts';
 export * from './cost.ts';
+export * from './substrate.ts';

@@ -17,7 +17,8 @@ export class TrialNoise {
   readonly thresholdRelSd: number;
   readonly spikeTimeJitterTauSyn: number;
   readonly membraneRelSd: number;
-  private readonly rng: Mt19937;
+  /** The generator every draw comes from (exposed so forward kernels can share the stream). */
+  readonly rng: Mt19937;
 
   constructor(config: ChipConfig, seed: number, purpose = 'chip-trial-noise') {
     const k = config.noiseScale;

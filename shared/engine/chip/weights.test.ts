@@ -33,14 +33,15 @@ describe('6-bit weight mapping', () => {
   });
 
   it('applies the frozen synapse gains: exact q·lsb without mismatch, q·lsb·g with it', () => {
-    const [layer] = placeNetwork([2, 3]);
+    const [layer] = placeNetwork([2, 3]); // weights [3 neurons × 2 inputs]
     const w = Float64Array.from([0.1, -0.25, 0.33, 2, 0, -0.07]);
     const ideal = hardwareWeights(createChip(ChipConfig.parse({ mismatchScale: 0 })), layer!, w, 0.01);
     expect(Array.from(ideal)).toEqual([10, -25, 33, 63, 0, -7].map((q) => q * 0.01));
     const chip = createChip(ChipConfig.parse({ mismatchSeed: 2 }));
     const real = hardwareWeights(chip, layer!, w, 0.01);
     expect(real[4]).toBe(0);
-    expect(real[5]).toBeCloseTo(-7 * 0.01 * chip.gain(layer!, 1, 2), 15);
+    expect(real[5]).toBeCloseTo(-7 * 0.01 * chip.gain(layer!, 1, 2), 15); // neuron 2, input 1
+    expect(real[1]).toBeCloseTo(-25 * 0.01 * chip.gain(layer!, 1, 0), 15); // neuron 0, input 1
     expect(real[5]).not.toBeCloseTo(-0.07, 6);
   });
 });

@@ -4,7 +4,8 @@
  * w_hw = q · lsb · g, g its frozen gain (device.ts). `lsb` (model weight per step) is the chip
  * config's `weightScale`, or with `auto` the layer's max |w| / 63, so nothing clips.
  *
- * Weight arrays are row-major [pre · nOut + post] (nIn × nOut), one layer each.
+ * Weight arrays are row-major [post · nIn + pre] (nOut × nIn: weights[n·nIn + i] from input i to
+ * neuron n), one layer each, as the engine's forward kernels take them.
  */
 import type { ChipInstance, LayerPlacement } from './device.ts';
 
@@ -37,7 +38,7 @@ export function quantizeWeights(weights: Float64Array, lsb: number, out: Int8Arr
   return clipped;
 }
 
-/** What the chip's synapses of one layer do: q · lsb · gain, written into `out` (nIn × nOut). */
+/** What the chip's synapses of one layer do: q · lsb · gain, written into `out` (nOut × nIn). */
 export function hardwareWeights(
   chip: ChipInstance,
   placement: LayerPlacement,
@@ -46,10 +47,10 @@ export function hardwareWeights(
   out: Float64Array = new Float64Array(weights.length),
 ): Float64Array {
   const { nIn, nOut } = placement;
-  for (let i = 0; i < nIn; i++) {
-    for (let j = 0; j < nOut; j++) {
-      const k = i * nOut + j;
-      out[k] = quantizeWeight(weights[k]!, lsb) * lsb * chip.gain(placement, i, j);
+  for (let n = 0; n < nOut; n++) {
+    for (let i = 0; i < nIn; i++) {
+      const k = n * nIn + i;
+      out[k] = quantizeWeight(weights[k]!, lsb) * lsb * chip.gain(placement, i, n);
     }
   }
   return out;

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ChipConfig } from '../../contracts/trial-common.ts';
+import { uniformNeuronParams } from './device.ts';
+import { ChipSubstrate, type ChipLayerLayout } from './substrate.ts';
+
+const layout: ChipLayerLayout[] = [
+  { layer: 'hidden', weights: 'inputWeights', nIn: 5, nOut: 40 },
+  { layer: 'output', weights: 'outputWeights', nIn: 40, nOut: 3 },
+];
+const hiddenModel = uniformNeuronParams(40, { vThreshold: 1, vLeak: 0, vReset: 0, tauMemMs: 10, tauSynMs: 5 });
+
+describe('ChipSubstrate', () => {
+  it('is the ideal model at zero mismatch (up to the 6-bit weights)', () => {
+    const s = new ChipSubstrate(ChipConfig.parse({ mismatchScale: 0, calibrated: false }), layout, { noiseSeed: 0 });
+    expect(s.neuronParams('hidden', hiddenModel)).toEqual(hiddenModel);
+    const w = Float64Array.from({ length: 15 }, (_, k) => (k - 7) / 7);
+    const out = new Float64Array(15);
+    s.applyWeights('outputWeights', w.subarray(0, 15), out);
+    // auto scale: lsb = 1/63, so k/7 = 9k steps exactly
+    for (let k = 0; k < 15; k++) expect(out[k]).toBeCloseTo((k - 7) / 7, 14);
+  });
+
+  it('calibrates a layer on first use and keeps its hardware values frozen', () => {
+    const raw = new ChipSubstrate(ChipConfig.parse({ mismatchSeed: 2, calibrated: false }), layout, { noiseSeed: 0 });
+    const cal = new ChipSubstrate(ChipConfig.parse({ mismatchSeed: 2 }), layout, { noiseSeed: 0 });
+    const hwRaw = raw.neuronParams('hidden', hiddenModel);
+    const hwCal = cal.neuronParams('hidden', hiddenModel);
+    expect(cal.neuronParams('hidden', hiddenModel)).toBe(hwCal);
+    expect(cal.calibrationRuns).toBe(40 * 5 * 16);
+    const rms = (a: Float64Array, t: number) => Math.sqrt(a.reduce((x, v) => x + (v - t) ** 2, 0) / a.length);
+    expect(rms(hwCal.vThreshold, 1)).toBeLessThan(rms(hwRaw.vThreshold, 1) / 3);
+    const report = cal.calibrationReport();
+    expect(report.tauSynMs.calibratedRelSd).toBeLessThan(report.tauSynMs.rawRelSd / 3);
+    expect(raw.calibrationReport().tauSynMs.calibratedRelSd).toBe(report.tauSynMs.rawRelSd);
+    expect(() => cal.neuronParams('nope', hiddenModel)).toThrow(/no layer 'nope'/);
+  });
+
+  it('counts clipped weights with a fixed weight scale and keeps a cost ledger', () => {
+    const s = new ChipSubstrate(ChipConfig.parse({ weightScale: 0.01 }), layout, { noiseSeed: 0 });
+    s.applyWeights('inputWeights', Float64Array.from({ length: 200 }, (_, k) => (k % 2 ? 1 : 0.1)), new Float64Array(200));
+    expect(s.clippedWeights.get('inputWeights')).toBe(100);
+    s.recordRuns({ runs: 10, modelTimeMsPerRun: 20, spikes: 50 });
+    expect(s.ledger.runs).toBe(10);
+    expect(s.ledger.hardwareTimeMs).toBeCloseTo(0.2, 12);
+  });
+
+  it('reads membranes through the noisy 8-bit ADC', () => {
+    const s = new ChipSubstrate(ChipConfig.parse({ noiseScale: 0 }), layout, { noiseSeed: 0 });
+    expect(s.readMembrane(0.5, 0, 1)).toBeCloseTo(-0.5 + Math.round(127.5) * (2 / 255), 12);
+    const noisy = new ChipSubstrate(ChipConfig.parse({ noise: { membraneRelSd: 0.1 } }), layout, { noiseSeed: 0 });
+    const reads = Array.from({ length: 200 }, () => noisy.readMembrane(0.5, 0, 1));
+    expect(new Set(reads).size).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * A chip as a method's forward pass sees it (the `Substrate` of methods/types.ts): the frozen
+ * device instance, its calibration, its trial-to-trial noise and a ledger of what ran on it.
+ *
+ * - `neuronParams(layer, model)`: the hardware values of the layer's neuron circuits for the
+ *   model values asked for (calibration trims included when calibrated). The first call for a
+ *   layer calibrates its circuits against those model values (probe runs, calibration.ts).
+ * - `applyWeights(name, model, out)`: the weights as the 6-bit synapses with their frozen gains
+ *   apply them ([nOut × nIn] row-major).
+ * - `trialNoise` / `noiseRng`: the per-run noise stream (threshold noise, spike-time jitter,
+ *   membrane read-out noise); `readMembrane` reads a potential through the 8-bit ADC.
+ * - `recordRuns`: methods (or the trial) report presentations and activity for hardware time,
+ *   energy and chip runs.
+ *
+ * Where each layer sits on the chip is fixed by the method's layout (layer name, its weight
+ * matrix's name, sizes), placed in order on consecutive circuits and rows (device.ts).
+ */
+import { SpikeSweepError } from '../../contracts/errors.ts';
+import type { ChipConfig } from '../../contracts/trial-common.ts';
+import type { NeuronParams } from '../discrete/lif.ts';
+import type { Rng } from '../random.ts';
+import { calibrate, spreadOf, type CalibrationReport, type PlacedLayer } from './calibration.ts';
+import { ChipLedger } from './cost.ts';
+import { allocNeuronParams, createChip, NEURON_PARAMETERS, placeNetwork, zeroTrims, type ChipInstance, type LayerPlacement, type NeuronParameter } from './device.ts';
+import { TrialNoise } from './noise.ts';
+import { adcRead } from './observe.ts';
+import { hardwareWeights, quantizeWeights, weightLsb } from './weights.ts';
+
+/** One layer of a method's network as the chip must host it. */
+export interface ChipLayerLayout {
+  /** The layer's name in `Substrate.neuronParams` (e.g. `hidden`). */
+  readonly layer: string;
+  /** The name of its input weight matrix in `Substrate.applyWeights` (e.g. `inputWeights`). */
+  readonly weights: string;
+  readonly nIn: number;
+  readonly nOut: number;
+}
+
+export interface ChipSubstrateOptions {
+  /** Seed of the per-run trial-noise stream (the trial's training seed). */
+  readonly noiseSeed: number;
+  /** Purpose string of the noise stream, to keep e.g. training and evaluation runs apart. */
+  readonly noisePurpose?: string;
+}
+
+interface LayerState {
+  readonly layout: ChipLayerLayout;
+  readonly placement: LayerPlacement;
+  model: NeuronParams | null;
+  hardware: NeuronParams | null;
+}
+
+export class ChipSubstrate {
+  readonly chip: ChipInstance;
+  readonly config: ChipConfig;
+  readonly trialNoise: TrialNoise;
+  readonly noiseRng: Rng;
+  readonly ledger = new ChipLedger();
+  /** Probe presentations the calibration ran. */
+  calibrationRuns = 0;
+  /** Weights clipped at ±63 steps in the last `applyWeights` of each matrix. */
+  readonly clippedWeights = new Map<string, number>();
+  private readonly trims = zeroTrims();
+  private readonly layers = new Map<string, LayerState>();
+  private readonly byWeights = new Map<string, LayerState>();
+
+  constructor(config: ChipConfig, layout: readonly ChipLayerLayout[], options: ChipSubstrateOptions, chip?: ChipInstance) {
+    this.config = config;
+    this.chip = chip ?? createChip(config);
+    const placements = placeNetwork([layout[0]?.nIn ?? 0, ...layout.map((l) => l.nOut)]);
+    layout.forEach((l, k) => {
+      const placement = placements[k]!;
+      if (k > 0 && l.nIn !== layout[k - 1]!.nOut) {
+        // not a chain: give the layer its own rows (placeNetwork assumed nIn = previous nOut)
+        throw new SpikeSweepError('spikesweep:invalid-config', `chip layout: layer ${l.layer} has ${l.nIn} inputs, the layer before ${layout[k - 1]!.nOut} neurons`);
+      }
+      const state: LayerState = { layout: l, placement, model: null, hardware: null };
+      this.layers.set(l.layer, state);
+      this.byWeights.set(l.weights, state);
+    });
+    this.trialNoise = new TrialNoise(config, options.noiseSeed, options.noisePurpose ?? 'chip-trial-noise');
+    this.noiseRng = this.trialNoise.rng;
+  }
+
+  private layer(name: string): LayerState {
+    const state = this.layers.get(name);
+    if (!state) throw new SpikeSweepError('spikesweep:invalid-config', `chip: no layer '${name}' in the layout (${[...this.layers.keys()].join(', ')})`);
+    return state;
+  }
+
+  /** Hardware values of a layer's neuron circuits for the model values `model`. */
+  neuronParams(layer: string, model: NeuronParams): NeuronParams {
+    const state = this.layer(layer);
+    if (state.model === null || state.hardware === null || !sameValues(state.model, model)) {
+      if (this.config.calibrated) {
+        const calibration = calibrate(this.chip, [{ placement: state.placement, model }], this.config);
+        for (const p of NEURON_PARAMETERS) {
+          const c0 = state.placement.columnOffset;
+          this.trims[p].set(calibration.trims[p].subarray(c0, c0 + state.placement.nOut), c0);
+        }
+        this.calibrationRuns += calibration.probeRuns;
+      }
+      state.model = copyParams(model);
+      state.hardware = this.chip.hardwareNeuronParams(model, state.placement, this.trims, state.hardware ?? allocNeuronParams(state.placement.nOut));
+    }
+    return state.hardware;
+  }
+
+  /** The weights as the synapses apply them: 6-bit steps × lsb × frozen gain, into `out`. */
+  applyWeights(name: string, model: Float64Array, out: Float64Array): void {
+    const state = this.byWeights.get(name);
+    if (!state) throw new SpikeSweepError('spikesweep:invalid-config', `chip: no weight matrix '${name}' in the layout`);
+    const lsb = weightLsb(model, this.config.weightScale);
+    hardwareWeights(this.chip, state.placement, model, lsb, out);
+    if (this.config.weightScale !== 'auto') this.clippedWeights.set(name, quantizeWeights(model, lsb, new Int8Array(model.length)));
+  }
+
+  /** A membrane potential as the lab reads it: read-out noise, then the 8-bit ADC window. */
+  readMembrane(v: number, vLeak: number, span: number): number {
+    return adcRead(v + this.trialNoise.membraneNoise(span), vLeak, span);
+  }
+
+  /** Records presentations run on the chip (and their activity) in the cost ledger. */
+  recordRuns(activity: { runs: number; modelTimeMsPerRun: number; spikes?: number; synapticEvents?: number; readoutBytes?: number }): void {
+    this.ledger.record({
+      runs: activity.runs,
+      modelTimeMsPerRun: activity.modelTimeMsPerRun,
+      spikes: activity.spikes ?? 0,
+      synapticEvents: activity.synapticEvents ?? 0,
+      readoutBytes: activity.readoutBytes ?? 0,
+    });
+  }
+
+  /** Spread of each parameter over the placed circuits, raw and with the current trims. */
+  calibrationReport(): CalibrationReport {
+    const placed: PlacedLayer[] = [...this.layers.values()].filter((s) => s.model).map((s) => ({ placement: s.placement, model: s.model! }));
+    const raw = spreadOf(this.chip, placed, zeroTrims());
+    const now = spreadOf(this.chip, placed, this.trims);
+    const report = {} as Record<NeuronParameter, { rawRelSd: number; calibratedRelSd: number }>;
+    for (const p of NEURON_PARAMETERS) report[p] = { rawRelSd: raw[p], calibratedRelSd: now[p] };
+    return report;
+  }
+}
+
+function copyParams(p: NeuronParams): NeuronParams {
+  return {
+    vThreshold: p.vThreshold.slice(),
+    vLeak: p.vLeak.slice(),
+    vReset: p.vReset.slice(),
+    tauMemMs: p.tauMemMs.slice(),
+    tauSynMs: p.tauSynMs.slice(),
+  };
+}
+
+function sameValues(a: NeuronParams, b: NeuronParams): boolean {
+  for (const p of NEURON_PARAMETERS) {
+    const x = a[p];
+    const y = b[p];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
+}
