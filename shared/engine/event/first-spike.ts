@@ -1,0 +1,230 @@
+/**
+ * First spike times of a layer of LIF neurons (lif.ts) that each fire at most once: the
+ * time-to-first-spike (TTFS) forward pass of Göltz et al. 2021, in closed form per causal
+ * set. Nothing after a neuron's first spike matters here, so no reset is simulated.
+ *
+ * With the finite input times sorted (t₀ ≤ t₁ ≤ …) and u = t − t₀, the membrane driven by
+ * the first c+1 inputs (the causal set C) is, for r = τ_m/τ_s:
+ *   r = 1:  V(x) = e^{−x}(a·x − b),  x = u/τ,  a = Σ_C w_i e^{x_i},  b = Σ_C w_i x_i e^{x_i};
+ *   r ≠ 1:  V(u) = K(A_m e^{−u/τ_m} − A_s e^{−u/τ_s}),  K = τ_s/(τ_m − τ_s),
+ *           A_m = Σ_C w_i e^{u_i/τ_m},  A_s = Σ_C w_i e^{u_i/τ_s},
+ * and I(u) = A_s e^{−u/τ_s} (= a·e^{−x} at r = 1). Each prefix is checked in turn: the
+ * neuron spikes in [t_c, t_{c+1}) iff I(t_c) ≥ ϑ and V at min(peak, t_{c+1}) is ≥ ϑ
+ * (reaching ϑ counts, H(0) = 1). The crossing is then, in the global form of SCIENCE.md:
+ *   r = 1:  t* = t₀ + τ(b/a − W₀(−(ϑ/a)e^{b/a}))                      (Lambert W₀)
+ *   r = 2:  t* = t₀ + τ_m ln(2A_s/(A_m + √(A_m² − 4A_sϑ)))            (quadratic)
+ *   else:   safeguarded Newton/bisection on V − ϑ over the bracket.
+ * Times are shifted by t₀ so the exponentials stay small; spans of up to ~700·τ_s between the
+ * first and last input are representable. For r ≠ 1 close to 1, K is large and the two terms
+ * cancel: the relative error grows like ε/|r − 1| (1e-14 at r = 1.02).
+ */
+import { lambertW0 } from './lambert-w.ts';
+import type { LifLayerParams } from './lif.ts';
+import { safeguardedRoot } from './lif.ts';
+
+const INV_E = Math.exp(-1);
+
+/**
+ * Per-sample working memory of one layer: the sort order of the inputs and the exponential
+ * tables of the sorted input times, kept for the backward pass. Tables are built for one
+ * (τ_m, τ_s) pair and rebuilt when a neuron's pair differs (emulated chips).
+ */
+export interface FirstSpikeScratch {
+  /** Input indices sorted by time; the first `finiteCount` are the inputs that spiked. */
+  readonly order: Int32Array;
+  finiteCount: number;
+  /** Time origin t₀ (earliest input) in ms. */
+  origin: number;
+  /** u_c = t_{order[c]} − t₀ in ms. */
+  readonly shifted: Float64Array;
+  /** e^{u_c/τ_m}. */
+  readonly expMem: Float64Array;
+  /** e^{u_c/τ_s}. */
+  readonly expSyn: Float64Array;
+  tableTauMem: number;
+  tableTauSyn: number;
+  /** Per output neuron: size of the causal set (0 when it does not spike). */
+  readonly causalCount: Int32Array;
+  /** Packed sort keys (see sortInputs). */
+  readonly keys: Float64Array;
+  readonly fdf: Float64Array;
+}
+
+export function createFirstSpikeScratch(nIn: number, nOut: number): FirstSpikeScratch {
+  return {
+    order: new Int32Array(nIn),
+    finiteCount: 0,
+    origin: 0,
+    shifted: new Float64Array(nIn),
+    expMem: new Float64Array(nIn),
+    expSyn: new Float64Array(nIn),
+    tableTauMem: NaN,
+    tableTauSyn: NaN,
+    causalCount: new Int32Array(nOut),
+    keys: new Float64Array(nIn),
+    fdf: new Float64Array(2),
+  };
+}
+
+/**
+ * Sorts the finite input times (ascending; ties by input index) into scratch.order.
+ * `times[offset + i]` is input i's spike time (Infinity = no spike).
+ */
+export function sortInputs(times: Float64Array, offset: number, nIn: number, scratch: FirstSpikeScratch): void {
+  const order = scratch.order;
+  let finite = 0;
+  for (let i = 0; i < nIn; i++) if (times[offset + i]! < Infinity) order[finite++] = i;
+  // Insertion sort for short lists, a comparator sort otherwise.
+  if (finite <= 16) {
+    for (let c = 1; c < finite; c++) {
+      const idx = order[c]!;
+      const t = times[offset + idx]!;
+      let j = c - 1;
+      while (j >= 0 && times[offset + order[j]!]! > t) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = idx;
+    }
+  } else {
+    order.subarray(0, finite).sort((a, b) => times[offset + a]! - times[offset + b]! || a - b);
+  }
+  scratch.finiteCount = finite;
+  scratch.origin = finite > 0 ? times[offset + order[0]!]! : 0;
+  scratch.tableTauMem = NaN;
+  scratch.tableTauSyn = NaN;
+  for (let c = 0; c < finite; c++) scratch.shifted[c] = times[offset + order[c]!]! - scratch.origin;
+}
+
+/** Makes sure the exponential tables hold (τ_m, τ_s). */
+export function ensureTables(scratch: FirstSpikeScratch, tauMemMs: number, tauSynMs: number): void {
+  if (scratch.tableTauMem === tauMemMs && scratch.tableTauSyn === tauSynMs) return;
+  const n = scratch.finiteCount;
+  for (let c = 0; c < n; c++) {
+    const u = scratch.shifted[c]!;
+    scratch.expMem[c] = Math.exp(u / tauMemMs);
+    scratch.expSyn[c] = tauSynMs === tauMemMs ? scratch.expMem[c]! : Math.exp(u / tauSynMs);
+  }
+  scratch.tableTauMem = tauMemMs;
+  scratch.tableTauSyn = tauSynMs;
+}
+
+/**
+ * First spike times of every neuron of a layer (Infinity: no spike). Inputs must have been
+ * sorted with `sortInputs` for this sample.
+ *
+ * @param weights  [nOut × nIn] row-major
+ * @param outTimes written at outOffset + n
+ */
+export function firstSpikeLayer(
+  times: Float64Array,
+  offset: number,
+  nIn: number,
+  weights: Float64Array,
+  params: LifLayerParams,
+  outTimes: Float64Array,
+  outOffset: number,
+  nOut: number,
+  scratch: FirstSpikeScratch,
+): void {
+  const order = scratch.order;
+  const nF = scratch.finiteCount;
+  const shifted = scratch.shifted;
+  for (let n = 0; n < nOut; n++) {
+    const theta = params.vThreshold[n]!;
+    const tauM = params.tauMemMs[n]!;
+    const tauS = params.tauSynMs[n]!;
+    ensureTables(scratch, tauM, tauS);
+    const row = n * nIn;
+    let tStar = Infinity;
+    let causal = 0;
+    if (tauM === tauS) {
+      // r = 1: a, b sums; x in units of τ.
+      const em = scratch.expMem;
+      const invTau = 1 / tauM;
+      let a = 0;
+      let b = 0;
+      for (let c = 0; c < nF; c++) {
+        const w = weights[row + order[c]!]!;
+        const e = em[c]!;
+        const xc = shifted[c]! * invTau;
+        a += w * e;
+        b += w * xc * e;
+        if (a < theta * e) continue; // I(t_c) < ϑ: V cannot reach ϑ before the next input
+        const xPeak = 1 + b / a;
+        let xHi: number;
+        let vHi: number;
+        if (c + 1 < nF && shifted[c + 1]! * invTau <= xPeak) {
+          xHi = shifted[c + 1]! * invTau;
+          vHi = (a * xHi - b) / em[c + 1]!;
+        } else {
+          xHi = xPeak;
+          vHi = a * Math.exp(-xPeak);
+        }
+        if (vHi < theta) continue;
+        const z = -(theta / a) * Math.exp(b / a);
+        let x = b / a - lambertW0(z < -INV_E ? -INV_E : z);
+        if (x < xc) x = xc;
+        else if (x > xHi) x = xHi;
+        tStar = scratch.origin + x * tauM;
+        causal = c + 1;
+        break;
+      }
+    } else {
+      const em = scratch.expMem;
+      const es = scratch.expSyn;
+      const k = tauS / (tauM - tauS);
+      const d = 1 / tauS - 1 / tauM;
+      const r = tauM / tauS;
+      let am = 0;
+      let as = 0;
+      for (let c = 0; c < nF; c++) {
+        const w = weights[row + order[c]!]!;
+        am += w * em[c]!;
+        as += w * es[c]!;
+        if (as < theta * es[c]!) continue;
+        const uc = shifted[c]!;
+        const peakArg = (as * r) / am;
+        const uPeak = peakArg > 0 ? Math.log(peakArg) / d : Infinity;
+        const uNext = c + 1 < nF ? shifted[c + 1]! : Infinity;
+        let uHi: number;
+        let vHi: number;
+        if (uNext <= uPeak && uNext < Infinity) {
+          uHi = uNext;
+          vHi = k * (am / em[c + 1]! - as / es[c + 1]!);
+        } else if (uPeak < Infinity) {
+          uHi = uPeak;
+          vHi = k * (am * Math.exp(-uPeak / tauM) - as * Math.exp(-uPeak / tauS));
+        } else {
+          continue; // no peak and no further input: V creeps towards 0 without reaching ϑ
+        }
+        if (!(vHi >= theta)) continue;
+        let u: number;
+        if (tauM === 2 * tauS) {
+          const disc = Math.max(0, am * am - 4 * as * theta);
+          u = tauM * Math.log((2 * as) / (am + Math.sqrt(disc)));
+        } else {
+          u = safeguardedRoot(
+            (x, out) => {
+              const gm = am * Math.exp(-x / tauM);
+              const gs = as * Math.exp(-x / tauS);
+              const v = k * (gm - gs);
+              out[0] = v - theta;
+              out[1] = (gs - v) / tauM;
+            },
+            uc,
+            uHi,
+            scratch.fdf,
+          );
+        }
+        if (u < uc) u = uc;
+        else if (u > uHi) u = uHi;
+        tStar = scratch.origin + u;
+        causal = c + 1;
+        break;
+      }
+    }
+    outTimes[outOffset + n] = tStar;
+    scratch.causalCount[n] = causal;
+  }
+}
