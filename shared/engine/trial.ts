@@ -1,0 +1,341 @@
+/**
+ * A trial: one training run of one method, in one mode, from a TrialConfig to a TrialResult.
+ *
+ * `startTrial` builds the datasets, the method's model (weights from the stream
+ * `streamFor(seed, 'init')`) and the mode's runtime; each `runEpoch` trains one epoch — the
+ * training split in the order of `streamFor(seed, 'minibatch-order')`'s permutation, minibatches
+ * of `batchSize`, one Adam step each at learning rate η·decay^(epoch−1) — and then measures
+ * validation accuracy. The best-validation parameters are kept (ties keep the earlier epoch);
+ * training stops after `epochs`, after `earlyStoppingPatience` epochs without improvement, or
+ * when a loss or gradient is not finite (status `diverged`, the step is not applied).
+ * `finish` restores the best parameters and measures train/validation/test accuracy and the
+ * chip evaluations. A checkpoint holds everything needed to continue bit-identically.
+ *
+ * Errors: a divergence is a result (`diverged`, with its reason); any other error thrown while
+ * training marks the session `failed` (finish() then returns a `failed` result) and is rethrown.
+ * `runTrial` catches it and returns that result.
+ */
+import { SpikeSweepError } from '../contracts/errors.ts';
+import { parseTrialConfig, trialIdOf, TrialCheckpoint, type EpochMetrics, type TrialConfig, type TrialResult, type TrialStatus } from '../contracts/trial.ts';
+import { parseOrThrow } from '../contracts/validate.ts';
+import { generateYinYang } from './data/yinyang.ts';
+import { methodFor } from './methods/index.ts';
+import type { MethodModel, PreparedData } from './methods/types.ts';
+import { accuracyOf, modeFor, type ModeRuntime } from './modes.ts';
+import { Adam, type AdamState } from './optim/adam.ts';
+import { streamFor, type Mt19937, type RandomState } from './random.ts';
+
+export const ENGINE_VERSION = 'spikesweep-engine/1';
+
+export interface TrialSession {
+  readonly trialId: string;
+  readonly config: TrialConfig;
+  readonly epochsDone: number;
+  /** All epochs run, early-stopped on validation, diverged, or failed. */
+  readonly finished: boolean;
+  /** Trains one epoch (minibatches, Adam, lr schedule) and measures validation accuracy. */
+  runEpoch(): EpochMetrics;
+  /** JSON-serialisable; resuming from it continues bit-identically. */
+  checkpoint(): TrialCheckpoint;
+  /** Restores the best-validation parameters; test accuracy, chip evaluations, costs. */
+  finish(stop?: 'pruned'): TrialResult;
+}
+
+/** The engine's part of a checkpoint (`TrialCheckpoint.state`). */
+interface EngineState {
+  readonly engineVersion: string;
+  readonly params: Record<string, number[]>;
+  readonly bestParams: Record<string, number[]>;
+  readonly adam: AdamState;
+  readonly orderRng: RandomState;
+  readonly bestEpoch: number;
+  readonly bestValidationAccuracy: number;
+  readonly epochsWithoutImprovement: number;
+  readonly stopReason: StopReason | null;
+  readonly divergence: string | null;
+  readonly mode: unknown;
+}
+
+type StopReason = 'epochs' | 'early-stopping' | 'diverged' | 'failed';
+
+function copyParams(from: Readonly<Record<string, Float64Array>>, to: Readonly<Record<string, Float64Array>>): void {
+  for (const [name, p] of Object.entries(from)) to[name]!.set(p);
+}
+
+function toJson(params: Readonly<Record<string, Float64Array>>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, p] of Object.entries(params)) out[name] = Array.from(p);
+  return out;
+}
+
+function allFinite(params: Readonly<Record<string, Float64Array>>): string | null {
+  for (const [name, p] of Object.entries(params)) {
+    for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i]!)) return `${name}[${i}] = ${p[i]}`;
+  }
+  return null;
+}
+
+class Session implements TrialSession {
+  readonly trialId: string;
+  readonly config: TrialConfig;
+  private readonly model: MethodModel;
+  private readonly runtime: ModeRuntime;
+  private readonly adam: Adam;
+  private readonly orderRng: Mt19937;
+  private readonly train: PreparedData;
+  private readonly validation: PreparedData;
+  private readonly test: PreparedData;
+  private readonly bestParams: Record<string, Float64Array>;
+  private readonly order: Int32Array;
+  private readonly epochs: EpochMetrics[] = [];
+  private bestEpoch = 0;
+  private bestValidationAccuracy = -1;
+  private epochsWithoutImprovement = 0;
+  private stopReason: StopReason | null = null;
+  private problem: string | null = null;
+  private elapsedBeforeMs = 0;
+  private readonly startedAt = performance.now();
+
+  constructor(config: TrialConfig, resumeFrom?: TrialCheckpoint) {
+    this.config = config;
+    this.trialId = trialIdOf(config);
+    const d = config.dataset;
+    const trainRaw = generateYinYang(d.trainSize, d.trainSeed);
+    this.model = methodFor(config).createModel(config, streamFor(config.seed, 'init'), trainRaw);
+    this.runtime = modeFor(config).start(config, this.model);
+    if (config.evaluateOnChips.length > 0 && !this.runtime.evaluateOnChip) {
+      throw new SpikeSweepError('spikesweep:not-implemented', `evaluateOnChips: mode '${config.mode}' cannot evaluate on chips yet`);
+    }
+    this.train = this.model.prepare(trainRaw);
+    this.validation = this.model.prepare(generateYinYang(d.validationSize, d.validationSeed));
+    this.test = this.model.prepare(generateYinYang(d.testSize, d.testSeed));
+    const t = config.training;
+    this.adam = new Adam(this.model.params, { beta1: t.adamBeta1, beta2: t.adamBeta2, epsilon: t.adamEpsilon });
+    this.orderRng = streamFor(config.seed, 'minibatch-order');
+    this.order = new Int32Array(this.train.size);
+    this.bestParams = {};
+    for (const [name, p] of Object.entries(this.model.params)) this.bestParams[name] = Float64Array.from(p);
+    if (resumeFrom) this.restore(resumeFrom);
+  }
+
+  get epochsDone(): number {
+    return this.epochs.length;
+  }
+
+  get finished(): boolean {
+    return this.stopReason !== null;
+  }
+
+  private restore(checkpoint: TrialCheckpoint): void {
+    if (checkpoint.trialId !== this.trialId) {
+      throw new SpikeSweepError('spikesweep:invalid-input', `checkpoint is of trial ${checkpoint.trialId}, not ${this.trialId}`);
+    }
+    const s = checkpoint.state as EngineState;
+    if (!s || s.engineVersion !== ENGINE_VERSION) {
+      throw new SpikeSweepError('spikesweep:invalid-input', `checkpoint engine version ${String(s?.engineVersion)} is not ${ENGINE_VERSION}`);
+    }
+    for (const [name, p] of Object.entries(this.model.params)) {
+      p.set(s.params[name] ?? []);
+      this.bestParams[name]!.set(s.bestParams[name] ?? []);
+    }
+    this.adam.setState(s.adam);
+    this.orderRng.setState(s.orderRng);
+    this.runtime.setState(s.mode);
+    this.epochs.push(...checkpoint.epochs);
+    this.bestEpoch = s.bestEpoch;
+    this.bestValidationAccuracy = s.bestValidationAccuracy;
+    this.epochsWithoutImprovement = s.epochsWithoutImprovement;
+    this.stopReason = s.stopReason;
+    this.problem = s.divergence;
+    this.elapsedBeforeMs = checkpoint.elapsedWallTimeMs;
+  }
+
+  private elapsedMs(): number {
+    return this.elapsedBeforeMs + (performance.now() - this.startedAt);
+  }
+
+  runEpoch(): EpochMetrics {
+    if (this.finished) throw new SpikeSweepError('spikesweep:invalid-input', `trial ${this.trialId} has finished (${this.stopReason})`);
+    try {
+      return this.trainEpoch();
+    } catch (error) {
+      this.stopReason = 'failed';
+      this.problem = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw error;
+    }
+  }
+
+  private trainEpoch(): EpochMetrics {
+    const t0 = performance.now();
+    const t = this.config.training;
+    const epoch = this.epochs.length + 1;
+    const learningRate = t.learningRate * t.lrDecayPerEpoch ** (epoch - 1);
+    const n = this.train.size;
+    for (let i = 0; i < n; i++) this.order[i] = i;
+    this.orderRng.shuffle(this.order);
+    this.runtime.beforeTraining?.();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let start = 0; start < n; start += t.batchSize) {
+      const count = Math.min(t.batchSize, n - start);
+      const stats = this.model.lossAndGradient(this.train, this.order, start, count);
+      const bad = !Number.isFinite(stats.lossSum) ? `loss ${stats.lossSum}` : allFinite(this.model.grads);
+      if (bad !== null) {
+        this.stopReason = 'diverged';
+        this.problem = `epoch ${epoch}, minibatch ${start / t.batchSize + 1}: non-finite ${bad.startsWith('loss') ? bad : `gradient ${bad}`}`;
+        break;
+      }
+      lossSum += stats.lossSum;
+      correct += stats.correct;
+      seen += count;
+      this.adam.update(this.model.grads, learningRate);
+      this.model.afterStep?.();
+    }
+    this.runtime.beforeEvaluation?.();
+    const validationAccuracy = accuracyOf(this.model, this.validation);
+    if (validationAccuracy > this.bestValidationAccuracy) {
+      this.bestValidationAccuracy = validationAccuracy;
+      this.bestEpoch = epoch;
+      this.epochsWithoutImprovement = 0;
+      copyParams(this.model.params, this.bestParams);
+    } else {
+      this.epochsWithoutImprovement++;
+    }
+    const metrics: EpochMetrics = {
+      epoch,
+      trainLoss: seen > 0 ? lossSum / seen : 0,
+      trainAccuracy: seen > 0 ? correct / seen : 0,
+      validationAccuracy,
+      learningRate,
+      wallTimeMs: performance.now() - t0,
+    };
+    this.epochs.push(metrics);
+    if (this.stopReason === null) {
+      if (epoch >= t.epochs) this.stopReason = 'epochs';
+      else if (t.earlyStoppingPatience > 0 && this.epochsWithoutImprovement >= t.earlyStoppingPatience) this.stopReason = 'early-stopping';
+    }
+    return metrics;
+  }
+
+  checkpoint(): TrialCheckpoint {
+    const state: EngineState = {
+      engineVersion: ENGINE_VERSION,
+      params: toJson(this.model.params),
+      bestParams: toJson(this.bestParams),
+      adam: this.adam.getState(),
+      orderRng: this.orderRng.getState(),
+      bestEpoch: this.bestEpoch,
+      bestValidationAccuracy: this.bestValidationAccuracy,
+      epochsWithoutImprovement: this.epochsWithoutImprovement,
+      stopReason: this.stopReason,
+      divergence: this.problem,
+      mode: this.runtime.getState(),
+    };
+    return { trialId: this.trialId, epochsDone: this.epochs.length, epochs: [...this.epochs], elapsedWallTimeMs: this.elapsedMs(), state };
+  }
+
+  finish(stop?: 'pruned'): TrialResult {
+    let status: TrialStatus = stop === 'pruned' ? 'pruned' : this.stopReason === 'diverged' ? 'diverged' : this.stopReason === 'failed' ? 'failed' : 'completed';
+    let error = status === 'diverged' || status === 'failed' ? this.problem : null;
+    let testAccuracy: number | null = null;
+    let validationAccuracy: number | null = null;
+    let trainAccuracy: number | null = null;
+    const chipEvaluations: { mismatchSeed: number; testAccuracy: number }[] = [];
+    if (status !== 'failed' && this.bestEpoch > 0) {
+      try {
+        copyParams(this.bestParams, this.model.params);
+        const bad = allFinite(this.model.params);
+        if (bad) throw new Error(`best parameters are not finite: ${bad}`);
+        if (this.runtime.beforeFinalEvaluation) this.runtime.beforeFinalEvaluation();
+        else this.runtime.beforeEvaluation?.();
+        testAccuracy = accuracyOf(this.model, this.test);
+        validationAccuracy = accuracyOf(this.model, this.validation);
+        trainAccuracy = accuracyOf(this.model, this.train);
+        for (const mismatchSeed of this.config.evaluateOnChips) {
+          chipEvaluations.push({ mismatchSeed, testAccuracy: this.runtime.evaluateOnChip!(mismatchSeed, this.test) });
+        }
+      } catch (e) {
+        status = 'failed';
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+    }
+    const costs = this.runtime.costs();
+    return {
+      schemaVersion: 1,
+      trialId: this.trialId,
+      config: this.config as unknown as Record<string, unknown>,
+      status,
+      error,
+      testAccuracy,
+      validationAccuracy,
+      trainAccuracy,
+      bestEpoch: this.bestEpoch,
+      epochs: [...this.epochs],
+      wallTimeMs: this.elapsedMs(),
+      hardwareTimeMs: costs.hardwareTimeMs,
+      energyJ: costs.energyJ,
+      chipRuns: costs.chipRuns,
+      readoutBytesPerSample: this.model.measurement.readoutBytesPerSample,
+      chipEvaluations,
+      engineVersion: ENGINE_VERSION,
+    };
+  }
+}
+
+/**
+ * Starts (or resumes) a trial. `config` must be parsed (`parseTrialConfig`); a checkpoint must
+ * be of the same trial. Throws for an invalid config or a method/mode not built yet.
+ */
+export function startTrial(config: TrialConfig, resumeFrom?: TrialCheckpoint): TrialSession {
+  const checked = parseTrialConfig(config);
+  const checkpoint = resumeFrom === undefined ? undefined : parseOrThrow(TrialCheckpoint, resumeFrom, 'spikesweep:invalid-input');
+  return new Session(checked, checkpoint);
+}
+
+/** A `failed` result for a trial that could not even start (invalid config, unbuilt mode…). */
+export function failedResult(config: TrialConfig, error: unknown): TrialResult {
+  return {
+    schemaVersion: 1,
+    trialId: trialIdOf(config),
+    config: config as unknown as Record<string, unknown>,
+    status: 'failed',
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    testAccuracy: null,
+    validationAccuracy: null,
+    trainAccuracy: null,
+    bestEpoch: 0,
+    epochs: [],
+    wallTimeMs: 0,
+    hardwareTimeMs: 0,
+    energyJ: 0,
+    chipRuns: 0,
+    readoutBytesPerSample: 0,
+    chipEvaluations: [],
+    engineVersion: ENGINE_VERSION,
+  };
+}
+
+/** Runs a trial to its end in-process (optionally from a checkpoint, checkpointing as it goes). */
+export function runTrial(
+  config: TrialConfig,
+  options: {
+    onEpoch?(m: EpochMetrics): void;
+    checkpointEveryEpochs?: number;
+    onCheckpoint?(c: TrialCheckpoint): void;
+    resumeFrom?: TrialCheckpoint;
+  } = {},
+): TrialResult {
+  const session = startTrial(config, options.resumeFrom);
+  const every = options.checkpointEveryEpochs ?? 0;
+  try {
+    while (!session.finished) {
+      const m = session.runEpoch();
+      options.onEpoch?.(m);
+      if (every > 0 && options.onCheckpoint && (session.epochsDone % every === 0 || session.finished)) options.onCheckpoint(session.checkpoint());
+    }
+  } catch {
+    // The session has recorded the failure; finish() reports it.
+  }
+  return session.finish();
+}
