@@ -1,0 +1,270 @@
+/**
+ * Pure aggregation logic of the store: which pre-aggregated summary documents a finished
+ * trial contributes to, and how summary documents turn into the numbers the dashboard shows.
+ *
+ * The computed pattern. Each summary document holds, per metric x, the moments
+ *   n = Σ 1,  s = Σ x,  q = Σ x²,  lo = min x,  hi = max x
+ * maintained on write with `$inc`, `$min`, `$max` (no aggregation accumulators beyond `$sum`
+ * are needed, so this runs on FerretDB 1.24 as on MongoDB 7). From them:
+ *   mean = s / n,   sd = √( max(0, q − s²/n) / (n − 1) )  (sample sd; 0 when n = 1).
+ * Spread across device instances: the chip's mean accuracy m_c = s_c / n_c is computed for each
+ * chip c (mismatch seed) from its own summary document; the spread is the sample sd of the m_c
+ * and the worst device is argmin_c m_c. The same for training seeds.
+ *
+ * Convergence: the first epoch e whose validation accuracy reaches 90 % (95 %), and the wall
+ * time Σ_{k ≤ e} wallTimeMs_k of epochs 1..e (EpochMetrics.wallTimeMs is the time of that epoch).
+ *
+ * ROI against the transfer baseline B (the `transfer` group of the same method, else the best
+ * transfer group of the sweep), for group G with mean accuracies a_G, a_B (fractions) and mean
+ * costs per trial:
+ *   gain_pp = 100 (a_G − a_B)
+ *   ppPerWallHour = gain_pp / ((wall_G − wall_B) / 3.6e6 ms)
+ *   ppPerHardwareSecond = gain_pp / ((hw_G − hw_B) / 1000 ms)
+ *   ppPerJoule = gain_pp / (E_G − E_B)
+ * each null when its added cost is ≤ 0 (no extra spend to return on).
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson, type EpochMetrics, type TrialResult } from '../contracts/index.ts';
+import type { GroupSummary, Recommendation, Roi, Stats, StatsWithMedian } from './types.ts';
+
+export const FINAL_STATUSES = ['completed', 'failed', 'diverged', 'pruned'] as const;
+export const ACTIVE_STATUSES = ['pending', 'running'] as const;
+
+export type SummaryKind = 'group' | 'chip' | 'seed' | 'hp' | 'grid' | 'axis' | 'curve';
+
+/** One summary document a trial adds itself to. */
+export interface Contribution {
+  id: string;
+  kind: SummaryKind;
+  key: Record<string, unknown>;
+  /** metric name → the trial's value (adds to n, s, q, lo, hi). */
+  values: Record<string, number>;
+  /** counter name → increment. */
+  counters: Record<string, number>;
+}
+
+/** What the contribution logic needs to know about a finished trial. */
+export interface FinishedTrial {
+  trialId: string;
+  method: string;
+  mode: string;
+  seed: number;
+  mismatchSeed: number;
+  config: Record<string, unknown>;
+  result: Omit<TrialResult, 'epochs'>;
+  epochs: readonly EpochMetrics[];
+}
+
+/** Axes that identify repetitions (seeds, chips) rather than hyperparameters. */
+const NON_HYPERPARAMETER_AXES = new Set(['seed', 'chip.mismatchSeed', 'evaluateOnChips', 'method', 'mode']);
+
+export function valueAt(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export function summaryId(sweepId: string, kind: SummaryKind, key: Record<string, unknown>): string {
+  const digest = createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 20);
+  return `${sweepId}|${kind}|${digest}`;
+}
+
+/** Field-name-safe key of a trial id for the `applied` map of a summary document. */
+export function appliedKey(trialId: string): string {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(trialId) ? `t${trialId}` : `h${createHash('sha256').update(trialId).digest('hex').slice(0, 32)}`;
+}
+
+/** First epoch reaching `threshold` validation accuracy and the wall time up to it; null if never. */
+export function timeToReach(epochs: readonly EpochMetrics[], threshold: number): { epochs: number; wallTimeMs: number } | null {
+  let wall = 0;
+  for (const e of [...epochs].sort((a, b) => a.epoch - b.epoch)) {
+    wall += e.wallTimeMs;
+    if (e.validationAccuracy >= threshold) return { epochs: e.epoch, wallTimeMs: wall };
+  }
+  return null;
+}
+
+/** The chips a completed trial was tested on: its own (unless simulation) and chipEvaluations. */
+export function chipAccuracies(t: Pick<FinishedTrial, 'mode' | 'mismatchSeed' | 'result'>): { mismatchSeed: number; testAccuracy: number }[] {
+  const out = new Map<number, number>();
+  if (t.mode !== 'simulation' && t.result.testAccuracy !== null) out.set(t.mismatchSeed, t.result.testAccuracy);
+  for (const e of t.result.chipEvaluations) if (!out.has(e.mismatchSeed)) out.set(e.mismatchSeed, e.testAccuracy);
+  return [...out].map(([mismatchSeed, testAccuracy]) => ({ mismatchSeed, testAccuracy }));
+}
+
+/** The swept hyperparameters of a trial (axis values other than seeds and chips). */
+export function hyperparametersOf(config: Record<string, unknown>, axes: readonly string[]): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const axis of axes) if (!NON_HYPERPARAMETER_AXES.has(axis)) params[axis] = valueAt(config, axis) ?? null;
+  return params;
+}
+
+/** Every summary document a finished trial adds to, for one sweep with the given axes. */
+export function contributionsOf(sweepId: string, t: FinishedTrial, axes: readonly string[]): Contribution[] {
+  const out: Contribution[] = [];
+  const add = (kind: SummaryKind, key: Record<string, unknown>, values: Record<string, number>, counters: Record<string, number> = {}) =>
+    out.push({ id: summaryId(sweepId, kind, { kind, ...key }), kind, key, values, counters });
+  const g = { method: t.method, mode: t.mode };
+  const r = t.result;
+  const completed = r.status === 'completed' && r.testAccuracy !== null;
+
+  const groupValues: Record<string, number> = {
+    wallTimeMs: r.wallTimeMs,
+    hardwareTimeMs: r.hardwareTimeMs,
+    energyJ: r.energyJ,
+    chipRuns: r.chipRuns,
+    readoutBytesPerSample: r.readoutBytesPerSample,
+  };
+  if (completed && r.testAccuracy !== null) {
+    groupValues.accuracy = r.testAccuracy;
+    for (const [name, threshold] of [['to90', 0.9], ['to95', 0.95]] as const) {
+      const reached = timeToReach(t.epochs, threshold);
+      if (reached) {
+        groupValues[`${name}Epochs`] = reached.epochs;
+        groupValues[`${name}WallTimeMs`] = reached.wallTimeMs;
+      }
+    }
+  }
+  add('group', g, groupValues, { finished: 1, [r.status]: 1 });
+  if (!completed || r.testAccuracy === null) return out;
+  const accuracy = r.testAccuracy;
+
+  for (const chip of chipAccuracies(t)) add('chip', { ...g, mismatchSeed: chip.mismatchSeed }, { accuracy: chip.testAccuracy });
+  add('seed', { ...g, seed: t.seed }, { accuracy });
+  add('hp', { ...g, params: hyperparametersOf(t.config, axes) }, { accuracy });
+  const learningRate = valueAt(t.config, 'training.learningRate');
+  const beta = valueAt(t.config, 'surrogate.beta');
+  if (typeof learningRate === 'number' && typeof beta === 'number') add('grid', { ...g, learningRate, beta }, { accuracy });
+  for (const axis of axes) {
+    const value = valueAt(t.config, axis);
+    if (value !== undefined) add('axis', { ...g, axis, value: JSON.stringify(value) }, { accuracy });
+  }
+  const curve: Record<string, number> = {};
+  for (const e of t.epochs) curve[`e${e.epoch}`] = e.validationAccuracy;
+  if (t.epochs.length > 0) add('curve', g, curve);
+  return out;
+}
+
+/** The moments of one metric as stored in a summary document. */
+export interface Moments {
+  n: number;
+  s: number;
+  q: number;
+  lo: number;
+  hi: number;
+}
+
+export function statsOf(m: Partial<Moments> | undefined): Stats {
+  const n = m?.n ?? 0;
+  if (!m || n === 0 || m.s === undefined || m.q === undefined) return { count: 0, mean: null, sd: null, min: null, max: null };
+  const mean = m.s / n;
+  const sd = n < 2 ? 0 : Math.sqrt(Math.max(0, m.q - (m.s * m.s) / n) / (n - 1));
+  return { count: n, mean, sd, min: m.lo ?? null, max: m.hi ?? null };
+}
+
+/** Stats of a plain list of numbers (two-pass; for per-chip and per-seed means). */
+export function statsOfValues(values: readonly number[]): Stats {
+  const n = values.length;
+  if (n === 0) return { count: 0, mean: null, sd: null, min: null, max: null };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = n < 2 ? 0 : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
+  return { count: n, mean, sd, min: Math.min(...values), max: Math.max(...values) };
+}
+
+export function withMedian(stats: Stats, median: number | null): StatsWithMedian {
+  return { ...stats, median };
+}
+
+/** What the lab must read off the device (SCIENCE.md: SG needs dense traces; TTFS, EventProp spike times). */
+export function measurementOf(method: string): GroupSummary['measurement'] {
+  return method === 'surrogate' ? 'dense membrane traces' : 'spike times only';
+}
+
+const ON_CHIP_MODES = new Set(['in-the-loop', 'transfer']);
+
+/** ROI of every group against its transfer baseline (see the module comment for the formulas). */
+export function roiOf(group: GroupSummary, groups: readonly GroupSummary[]): Roi | null {
+  if (group.mode === 'transfer' || group.accuracy.mean === null) return null;
+  const transfers = groups.filter((g) => g.mode === 'transfer' && g.accuracy.mean !== null);
+  const baseline =
+    transfers.find((g) => g.method === group.method) ??
+    [...transfers].sort((a, b) => (b.accuracy.mean ?? 0) - (a.accuracy.mean ?? 0))[0];
+  if (!baseline || baseline.accuracy.mean === null) return null;
+  const gainPp = 100 * (group.accuracy.mean - baseline.accuracy.mean);
+  const added = (a: Stats, b: Stats) => (a.mean ?? 0) - (b.mean ?? 0);
+  const addedWallTimeMs = added(group.cost.wallTimeMs, baseline.cost.wallTimeMs);
+  const addedHardwareTimeMs = added(group.cost.hardwareTimeMs, baseline.cost.hardwareTimeMs);
+  const addedEnergyJ = added(group.cost.energyJ, baseline.cost.energyJ);
+  const per = (cost: number) => (cost > 0 ? gainPp / cost : null);
+  return {
+    baseline: { method: baseline.method, mode: baseline.mode },
+    accuracyGainPp: gainPp,
+    addedWallTimeMs,
+    addedHardwareTimeMs,
+    addedEnergyJ,
+    ppPerWallHour: per(addedWallTimeMs / 3.6e6),
+    ppPerHardwareSecond: per(addedHardwareTimeMs / 1000),
+    ppPerJoule: per(addedEnergyJ),
+  };
+}
+
+const pct = (x: number) => (100 * x).toFixed(1);
+const label = (g: { method: string; mode: string }) => `${g.method} (${g.mode})`;
+
+/**
+ * The recommended group: among groups that ran on chips (in-the-loop, transfer; all groups if
+ * none did) with a completed trial, the highest mean test accuracy; ties go to the lower mean
+ * wall time. It is compared with the best group of another method (else the next group) on
+ * mean hardware time when both used the chip, else on mean wall time.
+ */
+export function recommend(groups: readonly GroupSummary[]): Recommendation | null {
+  const withAccuracy = groups.filter((g) => g.accuracy.mean !== null);
+  const onChip = withAccuracy.filter((g) => ON_CHIP_MODES.has(g.mode));
+  const candidates = [...(onChip.length > 0 ? onChip : withAccuracy)].sort(
+    (a, b) => (b.accuracy.mean ?? 0) - (a.accuracy.mean ?? 0) || (a.cost.wallTimeMs.mean ?? 0) - (b.cost.wallTimeMs.mean ?? 0),
+  );
+  const best = candidates[0];
+  if (!best || best.accuracy.mean === null) return null;
+  const runnerUp = candidates.find((g) => g.method !== best.method) ?? candidates[1];
+  let comparedWith: Recommendation['comparedWith'] = null;
+  if (runnerUp) {
+    const useHardware = (best.cost.hardwareTimeMs.mean ?? 0) > 0 && (runnerUp.cost.hardwareTimeMs.mean ?? 0) > 0;
+    const measure = useHardware ? 'hardwareTimeMs' : 'wallTimeMs';
+    const mine = best.cost[measure].mean ?? 0;
+    const theirs = runnerUp.cost[measure].mean ?? 0;
+    comparedWith = { method: runnerUp.method, mode: runnerUp.mode, costRatio: mine > 0 ? theirs / mine : null, costMeasure: measure };
+  }
+  const spread = best.devices.count > 0 ? best.devices.sd : best.accuracy.sd;
+  const parts = [
+    `${label(best)} on these devices: ${pct(best.accuracy.mean)} % ± ${pct(spread ?? 0)}` +
+      (best.devices.count > 0 ? ` across ${best.devices.count} chip${best.devices.count === 1 ? '' : 's'}` : ` across ${best.accuracy.count} runs`),
+  ];
+  if (best.devices.worst) parts.push(`worst chip ${pct(best.devices.worst.meanAccuracy)} %`);
+  parts.push(`needs ${best.measurement}`);
+  if (comparedWith && comparedWith.costRatio !== null && runnerUp) {
+    const what = comparedWith.costMeasure === 'hardwareTimeMs' ? 'in hardware time' : 'in wall time';
+    const r = comparedWith.costRatio;
+    parts.push(
+      r >= 1
+        ? `${r.toFixed(1)}× cheaper ${what} than ${label(runnerUp)}`
+        : `${(1 / r).toFixed(1)}× costlier ${what} than ${label(runnerUp)}`,
+    );
+  }
+  return {
+    method: best.method,
+    mode: best.mode,
+    meanAccuracy: best.accuracy.mean,
+    deviceSpread: spread,
+    chips: best.devices.count,
+    worstDevice: best.devices.worst,
+    measurement: best.measurement,
+    meanWallTimeMs: best.cost.wallTimeMs.mean,
+    meanHardwareTimeMs: best.cost.hardwareTimeMs.mean,
+    roi: best.roi,
+    comparedWith,
+    sentence: `${parts.join(', ')}.`,
+  };
+}

@@ -1,0 +1,108 @@
+import { MongoClient, MongoNetworkError, MongoServerSelectionError, type Collection, type Document } from 'mongodb';
+import { ServiceUnavailableError } from '../contracts/index.ts';
+import type { Database, Doc, DocCollection, Filter, FindOptions, UpdateDoc, UpdateOp } from './collection.ts';
+
+/** Network and server-selection failures become ServiceUnavailableError (retryable). */
+async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) {
+      throw new ServiceUnavailableError(`MongoDB unreachable during ${what}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+class MongoCollection implements DocCollection {
+  constructor(private readonly c: Collection<Doc>) {}
+
+  async bulkUpdate(ops: readonly UpdateOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    await guarded('bulkUpdate', () =>
+      this.c.bulkWrite(
+        ops.map((op) => ({
+          updateOne: { filter: op.filter as Document, update: op.update as Document, upsert: op.upsert ?? false },
+        })),
+        { ordered: true },
+      ),
+    );
+  }
+
+  async updateMany(filter: Filter, update: UpdateDoc): Promise<number> {
+    const r = await guarded('updateMany', () => this.c.updateMany(filter as Document, update as Document));
+    return r.matchedCount;
+  }
+
+  find(filter: Filter, options: FindOptions = {}): Promise<Doc[]> {
+    return guarded('find', () => {
+      let cursor = this.c.find(filter as Document);
+      if (options.projection) cursor = cursor.project(options.projection);
+      if (options.sort) cursor = cursor.sort(options.sort);
+      if (options.skip) cursor = cursor.skip(options.skip);
+      if (options.limit) cursor = cursor.limit(options.limit);
+      return cursor.toArray() as Promise<Doc[]>;
+    });
+  }
+
+  async findOne(filter: Filter, options: FindOptions = {}): Promise<Doc | null> {
+    const [doc] = await this.find(filter, { ...options, limit: 1 });
+    return doc ?? null;
+  }
+
+  count(filter: Filter): Promise<number> {
+    return guarded('count', () => this.c.countDocuments(filter as Document));
+  }
+
+  aggregate(pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    return guarded('aggregate', () => this.c.aggregate(pipeline).toArray());
+  }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    const r = await guarded('deleteMany', () => this.c.deleteMany(filter as Document));
+    return r.deletedCount;
+  }
+
+  async createIndex(keys: Record<string, 1 | -1>, name: string): Promise<void> {
+    await guarded('createIndex', () => this.c.createIndex(keys, { name }));
+  }
+}
+
+/**
+ * Connects to MongoDB or a MongoDB-wire server (FerretDB). Fails with ServiceUnavailableError
+ * when the server cannot be reached within `serverSelectionTimeoutMs`.
+ */
+export async function connectMongoDatabase(options: {
+  url: string;
+  dbName: string;
+  serverSelectionTimeoutMs?: number;
+}): Promise<Database> {
+  const client = new MongoClient(options.url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000 });
+  await guarded('connect', () => client.connect());
+  const db = client.db(options.dbName);
+  const collections = new Map<string, MongoCollection>();
+  let closed = false;
+  return {
+    collection(name) {
+      let c = collections.get(name);
+      if (!c) {
+        c = new MongoCollection(db.collection<Doc>(name));
+        collections.set(name, c);
+      }
+      return c;
+    },
+    async ping() {
+      try {
+        await db.command({ ping: 1 });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
