@@ -147,14 +147,17 @@ export class ChipInstance {
   /**
    * What the neuron circuits of one layer do (`hardwareValue`) when asked for `model`
    * (`modelValue`, arrays of length placement.nOut), with the calibration's trims (zero trims =
-   * uncalibrated). Writes into `out` (allocated when omitted).
+   * uncalibrated). Writes into `out` (allocated when omitted). Neurons without a threshold
+   * (ϑ = ∞: leaky integrators) scale their voltage offsets by `fallbackSpan`.
    */
-  hardwareNeuronParams(model: NeuronParams, placement: LayerPlacement, trims: NeuronTrims, out?: NeuronParams): NeuronParams {
+  hardwareNeuronParams(model: NeuronParams, placement: LayerPlacement, trims: NeuronTrims, out?: NeuronParams, fallbackSpan = 1): NeuronParams {
     const n = placement.nOut;
     const o = out ?? allocNeuronParams(n);
     for (let j = 0; j < n; j++) {
       const c = placement.columnOffset + j;
-      const span = model.vThreshold[j]! - model.vLeak[j]!;
+      const modelSpan = model.vThreshold[j]! - model.vLeak[j]!;
+      // a non-spiking neuron (ϑ = ∞) takes its voltage offsets in units of `fallbackSpan`
+      const span = modelSpan === Infinity ? fallbackSpan : modelSpan;
       if (!(span > 0)) throw new SpikeSweepError('spikesweep:invalid-config', `neuron ${j}: threshold must lie above the leak potential`);
       o.vThreshold[j] = model.vThreshold[j]! + (trims.vThreshold[c]! + this.deviation('vThreshold', c)) * span;
       o.vLeak[j] = model.vLeak[j]! + (trims.vLeak[c]! + this.deviation('vLeak', c)) * span;

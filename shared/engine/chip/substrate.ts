@@ -36,6 +36,9 @@ export interface ChipLayerLayout {
   readonly nOut: number;
 }
 
+/** ADC window of a non-spiking (readout) layer, in spans of the first spiking layer. */
+export const READOUT_WINDOW_SPANS = 4;
+
 export interface ChipSubstrateOptions {
   /** Seed of the per-run trial-noise stream (the trial's training seed). */
   readonly noiseSeed: number;
@@ -101,7 +104,7 @@ export class ChipSubstrate {
         this.calibrationRuns += calibration.probeRuns;
       }
       state.model = copyParams(model);
-      state.hardware = this.chip.hardwareNeuronParams(model, state.placement, this.trims, state.hardware ?? allocNeuronParams(state.placement.nOut));
+      state.hardware = this.chip.hardwareNeuronParams(model, state.placement, this.trims, state.hardware ?? allocNeuronParams(state.placement.nOut), this.referenceSpan());
     }
     return state.hardware;
   }
@@ -118,6 +121,62 @@ export class ChipSubstrate {
   /** A membrane potential as the lab reads it: read-out noise, then the 8-bit ADC window. */
   readMembrane(v: number, vLeak: number, span: number): number {
     return adcRead(v + this.trialNoise.membraneNoise(span), vLeak, span);
+  }
+
+  private calibrated(name: string): LayerState & { model: NeuronParams; hardware: NeuronParams } {
+    const state = this.layer(name);
+    if (!state.model || !state.hardware) throw new SpikeSweepError('spikesweep:invalid-input', `chip: layer '${name}' is used before its neuronParams`);
+    return state as LayerState & { model: NeuronParams; hardware: NeuronParams };
+  }
+
+  /**
+   * The span s = ϑ − E_L (model values) that scales a neuron's voltage noise and ADC window. A
+   * non-spiking layer (ϑ = ∞, e.g. a leaky-integrator readout) uses READOUT_WINDOW_SPANS × the
+   * span of the first spiking layer, so its potentials (the logits) fit the window.
+   */
+  private windowSpan(model: NeuronParams, j: number): number {
+    const span = model.vThreshold[j]! - model.vLeak[j]!;
+    return Number.isFinite(span) ? span : READOUT_WINDOW_SPANS * this.referenceSpan();
+  }
+
+  /** The span of the first neuron with a threshold among the layers in use (1 if none). */
+  private referenceSpan(): number {
+    for (const s of this.layers.values()) {
+      const m = s.model;
+      if (!m) continue;
+      for (let k = 0; k < m.vThreshold.length; k++) {
+        const ref = m.vThreshold[k]! - m.vLeak[k]!;
+        if (Number.isFinite(ref)) return ref;
+      }
+    }
+    return 1;
+  }
+
+  /** This presentation's thresholds of a layer: hardware values plus trial-to-trial noise. */
+  sampleThresholds(layer: string, out: Float64Array): void {
+    const { model, hardware } = this.calibrated(layer);
+    for (let j = 0; j < out.length; j++) {
+      const span = model.vThreshold[j]! - model.vLeak[j]!;
+      out[j] = Number.isFinite(span) ? hardware.vThreshold[j]! + this.trialNoise.thresholdDeviation(span) : hardware.vThreshold[j]!;
+    }
+  }
+
+  /** Recorded potentials of a layer (neuron = index mod n), in place, as the ADC reports them. */
+  observeMembrane(layer: string, values: Float64Array, n: number): void {
+    const { model } = this.calibrated(layer);
+    for (let k = 0; k < values.length; k++) {
+      const j = k % n;
+      values[k] = this.readMembrane(values[k]!, model.vLeak[j]!, this.windowSpan(model, j));
+    }
+  }
+
+  /** Spike-time jitter σ_t · τ_s (model τ_s of the spiking neuron) on every emitted spike, in place. */
+  jitterSpikeTimes(layer: string, times: Float64Array, maxSpikesPerNeuron: number): void {
+    const { model } = this.calibrated(layer);
+    for (let k = 0; k < times.length; k++) {
+      const t = times[k]!;
+      if (t !== Infinity) times[k] = t + this.trialNoise.spikeJitterMs(model.tauSynMs[Math.floor(k / maxSpikesPerNeuron)]!);
+    }
   }
 
   /** Records presentations run on the chip (and their activity) in the cost ledger. */
