@@ -9,7 +9,7 @@ import { encodeTtfs, ENCODED_INPUTS } from '../../data/encoding.ts';
 import { YINYANG_CLASSES, type YinYangData } from '../../data/yinyang.ts';
 import { discretize, uniformNeuronParams, type LifCoefficients, type NeuronParams } from '../../discrete/lif.ts';
 import type { Rng } from '../../random.ts';
-import type { BatchStats, MeasurementNeeds, MethodDefinition, MethodModel, PreparedData, Substrate } from '../types.ts';
+import type { BatchStats, LayerLayout, MeasurementNeeds, MethodDefinition, MethodModel, PreparedData, Substrate } from '../types.ts';
 import { SurrogateKernel, type KernelSide } from './kernel.ts';
 import { inputEvents, type SpikeFunction } from './reference.ts';
 
@@ -57,6 +57,27 @@ export class SurrogateModel implements MethodModel {
     this.kernel = new SurrogateKernel(ENCODED_INPUTS, nH, nO, config.simulation.timeSteps, spike);
   }
 
+  /** Input → hidden → readout, as a chip hosts it. */
+  get layout(): readonly LayerLayout[] {
+    const nH = this.config.network.hiddenSize;
+    return [
+      { layer: SURROGATE_LAYERS.hidden, weights: 'inputWeights', nIn: ENCODED_INPUTS, nOut: nH },
+      { layer: SURROGATE_LAYERS.output, weights: 'outputWeights', nIn: nH, nOut: YINYANG_CLASSES },
+    ];
+  }
+
+  /** Chip only: per-presentation thresholds, and what the chip ran (for its cost model). */
+  private chipPresentation(f: KernelSide): void {
+    if (f !== this.modelSide) this.substrate?.sampleThresholds?.(SURROGATE_LAYERS.hidden, f.hidden.vThreshold);
+  }
+
+  private chipRecord(f: KernelSide, runs: number, spikes: number): void {
+    if (f === this.modelSide || !this.substrate?.recordRuns) return;
+    const { hiddenSize } = this.config.network;
+    const synapticEvents = runs * ENCODED_INPUTS * hiddenSize + spikes * YINYANG_CLASSES;
+    this.substrate.recordRuns({ runs, modelTimeMsPerRun: this.config.simulation.timeSteps * this.config.simulation.dtMs, spikes, synapticEvents });
+  }
+
   /** Dense membrane traces of hidden and readout neurons (8-bit samples) plus hidden spike events. */
   get measurement(): MeasurementNeeds {
     const { hiddenSize } = this.config.network;
@@ -98,7 +119,8 @@ export class SurrogateModel implements MethodModel {
     }
     const dt = this.config.simulation.dtMs;
     this.deviceSide = {
-      hidden: discretize(substrate.neuronParams(SURROGATE_LAYERS.hidden, this.modelHidden), dt),
+      // own copy of the thresholds: trial-to-trial noise rewrites them per presentation
+      hidden: discretize(withOwnThresholds(substrate.neuronParams(SURROGATE_LAYERS.hidden, this.modelHidden)), dt),
       output: discretize(substrate.neuronParams(SURROGATE_LAYERS.output, this.modelOutput), dt),
       inputWeights: new Float64Array(this.params.inputWeights.length),
       outputWeights: new Float64Array(this.params.outputWeights.length),
@@ -115,13 +137,22 @@ export class SurrogateModel implements MethodModel {
     const k = this.kernel;
     let lossSum = 0;
     let correct = 0;
+    let spikes = 0;
     for (let j = start; j < start + count; j++) {
       const n = order[j]!;
       const label = data.labels[n]!;
+      this.chipPresentation(f);
       if (k.forward(data.step, data.delta, n, f) === label) correct++;
+      spikes += k.lastSpikeCount;
+      if (f !== this.modelSide) {
+        // in-the-loop: the backward pass sees the traces and readout maxima as the chip's ADC reported them
+        this.substrate?.observeMembrane?.(SURROGATE_LAYERS.hidden, k.traces().u, this.config.network.hiddenSize);
+        this.substrate?.observeMembrane?.(SURROGATE_LAYERS.output, k.logits, YINYANG_CLASSES);
+      }
       lossSum += k.loss(label, 1 / count);
       k.backward(data.step, data.delta, n, f, this.modelSide, gIn, gOut);
     }
+    this.chipRecord(f, count, spikes);
     return { lossSum, correct };
   }
 
@@ -130,10 +161,12 @@ export class SurrogateModel implements MethodModel {
     const f = this.forwardSide();
     let spikes = 0;
     for (let n = 0; n < data.size; n++) {
+      this.chipPresentation(f);
       out[n] = this.kernel.forward(data.step, data.delta, n, f);
       spikes += this.kernel.lastSpikeCount;
     }
     this.meanHiddenSpikes = data.size > 0 ? spikes / data.size : 0;
+    this.chipRecord(f, data.size, spikes);
   }
 
   /** Hidden neurons that spike on none of the given samples (a boolean per neuron). */
@@ -154,6 +187,11 @@ export class SurrogateModel implements MethodModel {
   get coefficients(): { hidden: LifCoefficients; output: LifCoefficients } {
     return { hidden: this.modelSide.hidden, output: this.modelSide.output };
   }
+}
+
+/** The same parameters with a private copy of the thresholds (which per-presentation noise rewrites). */
+function withOwnThresholds(p: NeuronParams): NeuronParams {
+  return { ...p, vThreshold: p.vThreshold.slice() };
 }
 
 /** Samples of the training set probed for silent hidden neurons at initialisation. */
