@@ -24,6 +24,8 @@ export interface TrialAttempt {
   rungs: RungStore;
   /** Asked after each epoch: checkpoint and give the trial back (graceful shutdown)? */
   releaseRequested(): boolean;
+  /** Called once the checkpoint (if any) is loaded, before the trial starts. */
+  onStart?(resumedFrom: number): Promise<void> | void;
   /** Progress hook (e.g. BullMQ job.updateProgress). */
   onEpoch?(metrics: EpochMetrics, resumedFrom: number): Promise<void> | void;
 }
@@ -43,6 +45,7 @@ export async function runTrialAttempt(pool: TrialPool, trial: PlannedTrial, atte
   const stopper = new EarlyStopper(attempt.earlyStopping, attempt.rungs, attempt.sweepId, trialId, config.training.epochs);
   stopper.replay(epochs.map((e) => e.validationAccuracy));
 
+  await attempt.onStart?.(resumedFrom);
   await attempt.publish({ kind: 'trial-started', trialId, workerId: attempt.workerId, attempt: attempt.attempt, at: now() });
   let outcome: TrialOutcome;
   try {

@@ -1,0 +1,31 @@
+import { availableParallelism, hostname } from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_QUEUE_PREFIX } from '../../shared/contracts/index.ts';
+import { parseOrThrow } from '../../shared/contracts/validate.ts';
+
+/** The worker's environment, parsed once at start-up. Every default lives here. */
+export const Env = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULT_QUEUE_PREFIX),
+  /** Trials run at once (threads); default one per core. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(() => availableParallelism()),
+  /** Port of /healthz and /readyz; 0 picks a free port (several workers on one machine). */
+  WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  WORKER_HOST: z.string().default('127.0.0.1'),
+  WORKER_ID: z.string().min(1).default(() => `${hostname()}:${process.pid}`),
+  /** BullMQ job lock; a worker that dies loses its trial to another after about this long. */
+  LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often workers look for stalled jobs (lock expired). */
+  STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  /** Times a trial may stall (its worker died) before it fails; separate from retry attempts. */
+  MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(3),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Module with `startTrial` (URL or path); default the engine. Benchmarks point it elsewhere. */
+  TRIAL_ENGINE_MODULE: z.string().optional(),
+});
+export type Env = z.infer<typeof Env>;
+
+export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const known = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  return parseOrThrow(Env, known, 'spikesweep:invalid-input');
+}

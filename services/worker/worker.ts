@@ -1,0 +1,139 @@
+import { pathToFileURL } from 'node:url';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { QueueNames } from '../../shared/contracts/index.ts';
+import { parseTrialJob } from '../../shared/queue/payloads.ts';
+import { createDeadLetterQueue, createResultsQueue, deadLetter, ResultsPublisher } from '../../shared/queue/queues.ts';
+import { FinalMarkers, RedisCheckpointStore, RedisRungStore, SweepStates } from '../../shared/queue/state.ts';
+import type { Logger } from '../../shared/sweep/lifecycle.ts';
+import { TrialPool } from '../../shared/sweep/pool.ts';
+import { isDone, runTrialAttempt } from '../../shared/sweep/run-trial.ts';
+import type { Env } from './env.ts';
+
+/**
+ * The worker: takes trials off the `trials` queue and runs them on worker threads (so the
+ * main thread keeps renewing BullMQ locks), one per thread. Per epoch: job progress, a
+ * `trial-epoch` message, a checkpoint in Redis every N epochs, the early-stopping decision.
+ * A retried or stalled trial resumes from its checkpoint. On shutdown, running trials
+ * checkpoint after their epoch and go back to the queue.
+ */
+export interface TrialWorker {
+  readonly worker: Worker;
+  readonly pool: TrialPool;
+  /** Stops taking trials, releases running ones after their epoch, closes everything. Safe twice. */
+  close(): Promise<void>;
+}
+
+export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Promise<TrialWorker> {
+  const settings = { connection: redis, prefix: env.QUEUE_PREFIX };
+  const engineModule = env.TRIAL_ENGINE_MODULE
+    ? /^[a-z]+:/.test(env.TRIAL_ENGINE_MODULE)
+      ? env.TRIAL_ENGINE_MODULE
+      : pathToFileURL(env.TRIAL_ENGINE_MODULE).href
+    : undefined;
+  const pool = new TrialPool({ size: env.WORKER_CONCURRENCY, engineModule });
+  await pool.start();
+  const resultsQueue = createResultsQueue(settings);
+  const results = new ResultsPublisher(resultsQueue);
+  const dead = createDeadLetterQueue(settings);
+  const checkpoints = new RedisCheckpointStore(redis, env.QUEUE_PREFIX);
+  const rungs = new RedisRungStore(redis, env.QUEUE_PREFIX);
+  const finals = new FinalMarkers(redis, env.QUEUE_PREFIX);
+  const sweeps = new SweepStates(redis, env.QUEUE_PREFIX);
+  const tracer = trace.getTracer('spikesweep-worker');
+  let shuttingDown = false;
+
+  const process = async (job: Job, token?: string) => {
+    let parsed: ReturnType<typeof parseTrialJob>;
+    try {
+      parsed = parseTrialJob(job.data);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await deadLetter(dead, { queue: QueueNames.trials, jobId: job.id ?? null, reason, data: job.data }, error);
+      log.warn('dead-lettered an invalid trial payload', { jobId: job.id, reason });
+      return { deadLettered: true };
+    }
+    const { payload, config } = parsed;
+    const { trialId, sweepId } = payload;
+    if (await finals.has(trialId)) return { skipped: 'already finished' };
+    if ((await sweeps.status(sweepId)) === 'cancelled') return { skipped: 'sweep cancelled' };
+
+    const parent = propagation.extract(ROOT_CONTEXT, payload.trace);
+    return tracer.startActiveSpan(
+      'trial.run',
+      { kind: SpanKind.CONSUMER, attributes: { 'spikesweep.trial.id': trialId, 'spikesweep.sweep.id': sweepId, 'spikesweep.trial.attempt': job.attemptsStarted } },
+      parent,
+      async (span) => {
+        let cancelled = false;
+        const heartbeat = setInterval(() => {
+          void results.publish({ kind: 'trial-heartbeat', trialId, workerId: env.WORKER_ID, at: new Date().toISOString() }).catch(() => undefined);
+        }, env.HEARTBEAT_INTERVAL_MS);
+        try {
+          const { outcome } = await runTrialAttempt(pool, { trialId, config }, {
+            sweepId,
+            workerId: env.WORKER_ID,
+            attempt: Math.max(1, job.attemptsStarted),
+            lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+            checkpointEveryEpochs: payload.checkpointEveryEpochs,
+            earlyStopping: payload.earlyStopping,
+            publish: (m) => results.publish(m),
+            checkpoints,
+            rungs,
+            releaseRequested: () => shuttingDown || cancelled,
+            onStart: (resumedFrom) => log.info('trial started', { trialId, sweepId, attempt: job.attemptsStarted, resumedFrom }),
+            onEpoch: async (metrics) => {
+              await job.updateProgress({ epoch: metrics.epoch, epochs: config.training.epochs, validationAccuracy: metrics.validationAccuracy });
+              cancelled = (await sweeps.status(sweepId)) === 'cancelled';
+              log.info('epoch', { trialId, epoch: metrics.epoch, checkpointed: metrics.epoch % payload.checkpointEveryEpochs === 0 });
+            },
+          });
+          if (outcome.kind === 'finished') {
+            if (isDone(outcome.result)) await finals.mark(trialId, outcome.result.status);
+            log.info('trial finished', { trialId, status: outcome.result.status, testAccuracy: outcome.result.testAccuracy });
+            return { status: outcome.result.status };
+          }
+          log.info('trial released', { trialId, epochsDone: outcome.checkpoint.epochsDone, reason: cancelled ? 'cancelled' : 'shutdown' });
+          if (cancelled) return { released: 'sweep cancelled' };
+          // Back to the queue without spending an attempt; another worker resumes from the checkpoint.
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        } catch (error) {
+          if (!(error instanceof DelayedError)) {
+            span.recordException(error as Error);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            log.error('trial attempt failed', { trialId, attempt: job.attemptsStarted, error: String(error) });
+          }
+          throw error;
+        } finally {
+          clearInterval(heartbeat);
+          span.end();
+        }
+      },
+    );
+  };
+
+  const worker = new Worker(QueueNames.trials, (job, token) => context.with(ROOT_CONTEXT, () => process(job, token)), {
+    connection: redis,
+    prefix: env.QUEUE_PREFIX,
+    concurrency: pool.size,
+    lockDuration: env.LOCK_DURATION_MS,
+    stalledInterval: env.STALLED_INTERVAL_MS,
+    maxStalledCount: env.MAX_STALLED_COUNT,
+  });
+  worker.on('error', (error) => log.error('worker error', { error: String(error) }));
+
+  let closing: Promise<void> | null = null;
+  return {
+    worker,
+    pool,
+    close: () =>
+      (closing ??= (async () => {
+        shuttingDown = true;
+        await worker.close();
+        await pool.close();
+        await resultsQueue.close();
+        await dead.close();
+      })()),
+  };
+}
