@@ -44,6 +44,26 @@ describe('ChipSubstrate', () => {
     expect(s.ledger.hardwareTimeMs).toBeCloseTo(0.2, 12);
   });
 
+  it('observes dense traces exactly as element-wise reads (window per neuron, readout window 4 spans)', () => {
+    const config = ChipConfig.parse({ mismatchSeed: 1 });
+    const a = new ChipSubstrate(config, layout, { noiseSeed: 5 });
+    const b = new ChipSubstrate(config, layout, { noiseSeed: 5 });
+    const outputModel = uniformNeuronParams(3, { vThreshold: Infinity, vLeak: 0.1, vReset: 0, tauMemMs: 6, tauSynMs: 6 });
+    for (const s of [a, b]) {
+      s.neuronParams('hidden', hiddenModel);
+      s.neuronParams('output', outputModel);
+    }
+    const trace = Float64Array.from({ length: 40 * 7 }, (_, k) => Math.sin(k) * 1.2);
+    const logits = Float64Array.from([-3, 0.5, 7]);
+    const observed = trace.slice();
+    a.observeMembrane('hidden', observed, 40);
+    const observedLogits = logits.slice();
+    a.observeMembrane('output', observedLogits, 3);
+    expect(Array.from(observed)).toEqual(Array.from(trace, (v) => b.readMembrane(v, 0, 1)));
+    expect(Array.from(observedLogits)).toEqual(Array.from(logits, (v) => b.readMembrane(v, 0.1, 4)));
+    expect(observedLogits[0]).toBe(0.1 - 2); // clipped at the window's lower end
+  });
+
   it('reads membranes through the noisy 8-bit ADC', () => {
     const s = new ChipSubstrate(ChipConfig.parse({ noiseScale: 0 }), layout, { noiseSeed: 0 });
     expect(s.readMembrane(0.5, 0, 1)).toBeCloseTo(-0.5 + Math.round(127.5) * (2 / 255), 12);

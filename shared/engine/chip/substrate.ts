@@ -23,7 +23,7 @@ import { calibrate, spreadOf, type CalibrationReport, type PlacedLayer } from '.
 import { ChipLedger } from './cost.ts';
 import { allocNeuronParams, createChip, NEURON_PARAMETERS, placeNetwork, zeroTrims, type ChipInstance, type LayerPlacement, type NeuronParameter } from './device.ts';
 import { TrialNoise } from './noise.ts';
-import { adcRead } from './observe.ts';
+import { ADC_CODES, ADC_WINDOW_HIGH_SPAN, ADC_WINDOW_LOW_SPAN, adcRead } from './observe.ts';
 import { hardwareWeights, quantizeWeights, weightLsb } from './weights.ts';
 
 /** One layer of a method's network as the chip must host it. */
@@ -51,6 +51,8 @@ interface LayerState {
   readonly placement: LayerPlacement;
   model: NeuronParams | null;
   hardware: NeuronParams | null;
+  /** ADC window per neuron (lower end, width), computed on first observation. */
+  window?: { low: Float64Array; width: Float64Array };
 }
 
 export class ChipSubstrate {
@@ -104,6 +106,7 @@ export class ChipSubstrate {
         this.calibrationRuns += calibration.probeRuns;
       }
       state.model = copyParams(model);
+      state.window = undefined;
       state.hardware = this.chip.hardwareNeuronParams(model, state.placement, this.trims, state.hardware ?? allocNeuronParams(state.placement.nOut), this.referenceSpan());
     }
     return state.hardware;
@@ -163,10 +166,29 @@ export class ChipSubstrate {
 
   /** Recorded potentials of a layer (neuron = index mod n), in place, as the ADC reports them. */
   observeMembrane(layer: string, values: Float64Array, n: number): void {
-    const { model } = this.calibrated(layer);
-    for (let k = 0; k < values.length; k++) {
-      const j = k % n;
-      values[k] = this.readMembrane(values[k]!, model.vLeak[j]!, this.windowSpan(model, j));
+    const state = this.calibrated(layer);
+    const { model } = state;
+    if (!state.window || state.window.low.length !== n) {
+      const low = new Float64Array(n);
+      const width = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        const span = this.windowSpan(model, j);
+        low[j] = model.vLeak[j]! + ADC_WINDOW_LOW_SPAN * span;
+        width[j] = (ADC_WINDOW_HIGH_SPAN - ADC_WINDOW_LOW_SPAN) * span;
+      }
+      state.window = { low, width };
+    }
+    // the same arithmetic as readMembrane (noise, then adcRead), unrolled for the dense traces
+    const { low, width } = state.window;
+    const noise = this.trialNoise;
+    const sd = noise.membraneRelSd;
+    const codes = ADC_CODES - 1;
+    for (let k = 0, j = 0; k < values.length; k++, j = j + 1 === n ? 0 : j + 1) {
+      const w = width[j]!;
+      const lo = low[j]!;
+      const v = sd > 0 ? values[k]! + noise.membraneNoise(w / (ADC_WINDOW_HIGH_SPAN - ADC_WINDOW_LOW_SPAN)) : values[k]!;
+      const code = Math.max(0, Math.min(codes, Math.round(((v - lo) / w) * codes)));
+      values[k] = lo + (code / codes) * w;
     }
   }
 
