@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# infra/services.sh up|down|status
+#
+# Starts, stops or reports the two services SpikeSweep needs, on loopback only:
+#   - Redis (Debian's redis-server) with its own config, AOF on, maxmemory-policy noeviction;
+#   - a MongoDB-wire server: `mongod` when it is on PATH, else FerretDB v1.24.0 with its SQLite
+#     backend, else (if the SQLite backend cannot start) FerretDB on a private PostgreSQL cluster.
+#
+# `up` installs what is missing (as root: `apt-get update` once, only when a package is missing),
+# is a no-op when both services already answer, and waits until both do. `down` stops only the
+# processes `up` started (their pids are recorded in the data dir). Logs go to the data dir.
+#
+# Environment (all optional):
+#   SPIKESWEEP_DATA_DIR     data, pid and log files        default <repo>/.data/services
+#   REDIS_PORT              Redis port                      default 6379
+#   MONGO_PORT              MongoDB-wire port               default 27017
+#   POSTGRES_PORT           private PostgreSQL (fallback)   default 54329
+#   SPIKESWEEP_MONGO_BACKEND  auto | mongod | ferretdb-sqlite | ferretdb-postgresql   default auto
+#   GOPATH                  FerretDB binary cached in $GOPATH/bin/ferretdb   default $HOME/go
+set -euo pipefail
+
+readonly REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly DATA_DIR="${SPIKESWEEP_DATA_DIR:-$REPO_DIR/.data/services}"
+readonly REDIS_PORT="${REDIS_PORT:-6379}"
+readonly MONGO_PORT="${MONGO_PORT:-27017}"
+readonly POSTGRES_PORT="${POSTGRES_PORT:-54329}"
+readonly MONGO_BACKEND="${SPIKESWEEP_MONGO_BACKEND:-auto}"
+readonly FERRETDB_VERSION="v1.24.0"
+readonly FERRETDB_MODULE="github.com/FerretDB/FerretDB"
+readonly FERRETDB_BIN="${GOPATH:-$HOME/go}/bin/ferretdb"
+readonly FALLBACK_GOTOOLCHAIN="go1.22.12"
+readonly START_TIMEOUT_S=30
+
+readonly REDIS_DIR="$DATA_DIR/redis"
+readonly MONGO_DIR="$DATA_DIR/mongo"
+readonly POSTGRES_DIR="$DATA_DIR/postgres"
+
+log() { printf 'services: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# process bookkeeping
+
+# pid_alive PIDFILE NAME: the pid recorded in PIDFILE runs and its command line contains NAME
+# (so a recycled pid of an unrelated process is never mistaken for ours).
+pid_alive() {
+  local pidfile=$1 name=$2 pid
+  [[ -s $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [[ -r /proc/$pid/cmdline ]] || return 1
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$name"* ]]
+}
+
+# stop_pid PIDFILE NAME: SIGTERM, wait up to 15 s, then SIGKILL; removes the pidfile.
+stop_pid() {
+  local pidfile=$1 name=$2 pid
+  if pid_alive "$pidfile" "$name"; then
+    pid=$(<"$pidfile")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 150); do
+      [[ -d /proc/$pid ]] || break
+      sleep 0.1
+    done
+    if [[ -d /proc/$pid ]]; then
+      log "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "stopped $name (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+redis_answers() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
+
+# A MongoDB `ping` command through the official driver when the repo's dependencies are
+# installed; a TCP check otherwise (`services up` may run before `npm ci`).
+mongo_answers() {
+  tcp_open "$MONGO_PORT" || return 1
+  if [[ -d $REPO_DIR/node_modules/mongodb ]] && command -v node >/dev/null; then
+    (cd "$REPO_DIR" && MONGO_PING_URL="mongodb://127.0.0.1:$MONGO_PORT/" node --input-type=module -e '
+      import { MongoClient } from "mongodb";
+      const client = new MongoClient(process.env.MONGO_PING_URL, { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
+      try { await client.db("admin").command({ ping: 1 }); } catch { process.exitCode = 1; } finally { await client.close(); }
+    ' >/dev/null 2>&1)
+  fi
+}
+
+# wait_for WHAT CHECK PIDFILE NAME LOGFILE: poll CHECK until it succeeds; fail early if the
+# process died, and fail after START_TIMEOUT_S, showing the tail of its log either way.
+wait_for() {
+  local what=$1 check=$2 pidfile=$3 name=$4 logfile=$5
+  local deadline=$((SECONDS + START_TIMEOUT_S))
+  until "$check"; do
+    if ! pid_alive "$pidfile" "$name"; then
+      log "$what exited during start-up; last lines of $logfile:"
+      tail -n 20 "$logfile" >&2 || true
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      log "$what did not answer within ${START_TIMEOUT_S}s; last lines of $logfile:"
+      tail -n 20 "$logfile" >&2 || true
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# installation
+
+APT_UPDATED=0
+apt_install() {
+  if ((EUID != 0)); then
+    die "'$*' is missing; install it (apt-get install -y $*) or run this script as root"
+  fi
+  command -v apt-get >/dev/null || die "'$*' is missing and apt-get is not available"
+  if ((APT_UPDATED == 0)); then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  log "apt-get install -y $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_redis_installed() {
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server
+}
+
+ferretdb_usable() {
+  # no `| grep -q` here: grep exiting early would SIGPIPE ferretdb and fail under pipefail
+  local version
+  [[ -x $FERRETDB_BIN ]] || return 1
+  version=$("$FERRETDB_BIN" --version 2>/dev/null) || return 1
+  [[ $version == *"version: $FERRETDB_VERSION"* ]]
+}
+
+# Builds FerretDB from the Go module proxy into $FERRETDB_BIN (once; the binary is cached).
+#
+# A plain `go install $FERRETDB_MODULE/cmd/ferretdb@$FERRETDB_VERSION` compiles, but the binary
+# panics at start: FerretDB embeds build/version/version.txt, which only its own build tasks
+# generate, and the module zip does not contain it. So: download the module source, copy it,
+# write version.txt, and `go build` the copy. If the machine's Go cannot compile it, retry with
+# an older toolchain, which the module proxy also serves.
+build_ferretdb() {
+  command -v go >/dev/null || apt_install golang-go
+  log "building FerretDB $FERRETDB_VERSION from the Go module proxy (a few minutes, once)"
+  local src work
+  src=$(GOFLAGS=-mod=mod go mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [[ -n $src && -d $src ]] || die "could not download $FERRETDB_MODULE@$FERRETDB_VERSION"
+  work=$(mktemp -d "${TMPDIR:-/tmp}/ferretdb-build.XXXXXX")
+  cp -r "$src/." "$work/"
+  chmod -R u+w "$work"
+  echo "$FERRETDB_VERSION" >"$work/build/version/version.txt"
+  mkdir -p "$(dirname "$FERRETDB_BIN")"
+  local ok=0
+  if (cd "$work" && nice -n 10 go build -buildvcs=false -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb); then
+    ok=1
+  else
+    log "build with $(go version | cut -d' ' -f3) failed; retrying with GOTOOLCHAIN=$FALLBACK_GOTOOLCHAIN"
+    if (cd "$work" && GOTOOLCHAIN=$FALLBACK_GOTOOLCHAIN nice -n 10 go build -buildvcs=false -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb); then
+      ok=1
+    fi
+  fi
+  rm -rf "$work"
+  ((ok == 1)) || die "could not build FerretDB $FERRETDB_VERSION"
+  mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  ferretdb_usable || die "the FerretDB binary built at $FERRETDB_BIN does not run"
+  log "FerretDB $FERRETDB_VERSION cached at $FERRETDB_BIN"
+}
+
+ensure_ferretdb() {
+  if ! ferretdb_usable; then
+    [[ -e $FERRETDB_BIN ]] && log "$FERRETDB_BIN does not run as FerretDB $FERRETDB_VERSION; rebuilding it"
+    build_ferretdb
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Redis
+
+redis_up() {
+  if pid_alive "$REDIS_DIR/redis.pid" redis-server && redis_answers; then
+    log "redis already runs (pid $(<"$REDIS_DIR/redis.pid"), 127.0.0.1:$REDIS_PORT)"
+    return 0
+  fi
+  if tcp_open "$REDIS_PORT"; then
+    die "127.0.0.1:$REDIS_PORT is taken by a process this script did not start; stop it or set REDIS_PORT"
+  fi
+  ensure_redis_installed
+  mkdir -p "$REDIS_DIR"
+  cat >"$REDIS_DIR/redis.conf" <<EOF
+# Written by infra/services.sh on every start; edit the script, not this file.
+bind 127.0.0.1
+protected-mode yes
+port $REDIS_PORT
+daemonize yes
+pidfile $REDIS_DIR/redis.pid
+logfile $REDIS_DIR/redis.log
+dir $REDIS_DIR
+# BullMQ needs every key to stay: locks carry TTLs, so even volatile-* policies are unsafe.
+maxmemory-policy noeviction
+appendonly yes
+appendfsync everysec
+save ""
+EOF
+  redis-server "$REDIS_DIR/redis.conf" 9>&-
+  # daemonize writes the pidfile shortly after the fork
+  for _ in $(seq 50); do [[ -s $REDIS_DIR/redis.pid ]] && break; sleep 0.1; done
+  wait_for redis redis_answers "$REDIS_DIR/redis.pid" redis-server "$REDIS_DIR/redis.log"
+  log "redis started (pid $(<"$REDIS_DIR/redis.pid"), 127.0.0.1:$REDIS_PORT, data $REDIS_DIR)"
+}
+
+redis_down() {
+  if pid_alive "$REDIS_DIR/redis.pid" redis-server; then
+    # SHUTDOWN flushes the AOF; stop_pid signals the server if it did not take the command.
+    local pid
+    pid=$(<"$REDIS_DIR/redis.pid")
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+    for _ in $(seq 100); do pid_alive "$REDIS_DIR/redis.pid" redis-server || break; sleep 0.1; done
+    pid_alive "$REDIS_DIR/redis.pid" redis-server || log "stopped redis-server (pid $pid)"
+  fi
+  stop_pid "$REDIS_DIR/redis.pid" redis-server
+}
+
+# ---------------------------------------------------------------------------------------------
+# MongoDB-wire server
+
+# Starts COMMAND... in the background with its output in LOGFILE, recording its pid in PIDFILE.
+spawn() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  nohup setsid "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
+  echo $! >"$pidfile"
+}
+
+mongod_up() {
+  mkdir -p "$MONGO_DIR/db"
+  spawn "$MONGO_DIR/mongo.pid" "$MONGO_DIR/mongo.log" \
+    mongod --dbpath "$MONGO_DIR/db" --bind_ip 127.0.0.1 --port "$MONGO_PORT"
+  echo mongod >"$MONGO_DIR/backend"
+  wait_for mongod mongo_answers "$MONGO_DIR/mongo.pid" mongod "$MONGO_DIR/mongo.log"
+}
+
+ferretdb_sqlite_up() {
+  ensure_ferretdb
+  mkdir -p "$MONGO_DIR/sqlite"
+  spawn "$MONGO_DIR/mongo.pid" "$MONGO_DIR/mongo.log" \
+    "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$MONGO_DIR/sqlite/" \
+    --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$MONGO_DIR" \
+    --debug-addr=- --telemetry=disable --log-level=error
+  echo ferretdb-sqlite >"$MONGO_DIR/backend"
+  wait_for "ferretdb (sqlite)" mongo_answers "$MONGO_DIR/mongo.pid" ferretdb "$MONGO_DIR/mongo.log"
+}
+
+# A private PostgreSQL cluster (trust auth, loopback, own port) for FerretDB's PostgreSQL backend.
+postgres_up() {
+  local bindir
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [[ -z $bindir ]]; then
+    apt_install postgresql
+    bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  local run=()
+  ((EUID == 0)) && run=(runuser -u postgres --)
+  mkdir -p "$POSTGRES_DIR"
+  ((EUID == 0)) && chown postgres: "$POSTGRES_DIR"
+  if [[ ! -s $POSTGRES_DIR/data/PG_VERSION ]]; then
+    "${run[@]}" "$bindir/initdb" -D "$POSTGRES_DIR/data" --auth=trust --username=postgres >>"$POSTGRES_DIR/initdb.log" 2>&1
+  fi
+  ((EUID == 0)) && chown -R postgres: "$POSTGRES_DIR"
+  if ! pid_alive "$POSTGRES_DIR/postgres.pid" postgres; then
+    "${run[@]}" "$bindir/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/postgres.log" -w -t "$START_TIMEOUT_S" \
+      -o "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $POSTGRES_DIR" start >/dev/null 9>&-
+    head -n 1 "$POSTGRES_DIR/data/postmaster.pid" >"$POSTGRES_DIR/postgres.pid"
+    log "postgresql started (pid $(<"$POSTGRES_DIR/postgres.pid"), 127.0.0.1:$POSTGRES_PORT)"
+  fi
+  local exists
+  exists=$("${run[@]}" "$bindir/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'")
+  [[ $exists == 1 ]] || "${run[@]}" "$bindir/createdb" -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres ferretdb
+}
+
+ferretdb_postgresql_up() {
+  ensure_ferretdb
+  postgres_up
+  spawn "$MONGO_DIR/mongo.pid" "$MONGO_DIR/mongo.log" \
+    "$FERRETDB_BIN" --handler=postgresql \
+    --postgresql-url="postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb" \
+    --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$MONGO_DIR" \
+    --debug-addr=- --telemetry=disable --log-level=error
+  echo ferretdb-postgresql >"$MONGO_DIR/backend"
+  wait_for "ferretdb (postgresql)" mongo_answers "$MONGO_DIR/mongo.pid" ferretdb "$MONGO_DIR/mongo.log"
+}
+
+mongo_process_name() {
+  if [[ $(cat "$MONGO_DIR/backend" 2>/dev/null) == mongod ]]; then echo mongod; else echo ferretdb; fi
+}
+
+mongo_up() {
+  if pid_alive "$MONGO_DIR/mongo.pid" "$(mongo_process_name)" && mongo_answers; then
+    log "$(<"$MONGO_DIR/backend") already runs (pid $(<"$MONGO_DIR/mongo.pid"), 127.0.0.1:$MONGO_PORT)"
+    return 0
+  fi
+  if tcp_open "$MONGO_PORT"; then
+    die "127.0.0.1:$MONGO_PORT is taken by a process this script did not start; stop it or set MONGO_PORT"
+  fi
+  mkdir -p "$MONGO_DIR"
+  local backend=$MONGO_BACKEND
+  if [[ $backend == auto ]]; then
+    if command -v mongod >/dev/null; then backend=mongod; else backend=ferretdb-sqlite; fi
+  fi
+  case $backend in
+    mongod) mongod_up ;;
+    ferretdb-sqlite)
+      if ! ferretdb_sqlite_up; then
+        [[ $MONGO_BACKEND == auto ]] || die "ferretdb with the SQLite backend did not start"
+        log "the SQLite backend did not start; falling back to FerretDB on PostgreSQL"
+        stop_pid "$MONGO_DIR/mongo.pid" ferretdb
+        ferretdb_postgresql_up
+      fi
+      ;;
+    ferretdb-postgresql) ferretdb_postgresql_up ;;
+    *) die "SPIKESWEEP_MONGO_BACKEND must be auto, mongod, ferretdb-sqlite or ferretdb-postgresql, not '$backend'" ;;
+  esac
+  log "$(<"$MONGO_DIR/backend") started (pid $(<"$MONGO_DIR/mongo.pid"), 127.0.0.1:$MONGO_PORT, data $MONGO_DIR)"
+}
+
+mongo_down() {
+  stop_pid "$MONGO_DIR/mongo.pid" "$(mongo_process_name)"
+  if pid_alive "$POSTGRES_DIR/postgres.pid" postgres; then
+    local bindir run=()
+    bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    ((EUID == 0)) && run=(runuser -u postgres --)
+    "${run[@]}" "$bindir/pg_ctl" -D "$POSTGRES_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    log "stopped postgresql (pid $(<"$POSTGRES_DIR/postgres.pid"))"
+    stop_pid "$POSTGRES_DIR/postgres.pid" postgres
+  fi
+  rm -f "$POSTGRES_DIR/postgres.pid"
+}
+
+# ---------------------------------------------------------------------------------------------
+# status
+
+status_line() {
+  local what=$1 pidfile=$2 name=$3 where=$4
+  if pid_alive "$pidfile" "$name"; then
+    printf '%-22s running  pid %-8s %s\n' "$what" "$(<"$pidfile")" "$where"
+  else
+    printf '%-22s stopped\n' "$what"
+  fi
+}
+
+status() {
+  local backend
+  backend=$(cat "$MONGO_DIR/backend" 2>/dev/null || echo mongodb-wire)
+  status_line redis "$REDIS_DIR/redis.pid" redis-server "redis://127.0.0.1:$REDIS_PORT  data $REDIS_DIR"
+  status_line "$backend" "$MONGO_DIR/mongo.pid" "$(mongo_process_name)" "mongodb://127.0.0.1:$MONGO_PORT  data $MONGO_DIR"
+  if [[ -e $POSTGRES_DIR/postgres.pid ]]; then
+    status_line postgresql "$POSTGRES_DIR/postgres.pid" postgres "127.0.0.1:$POSTGRES_PORT  data $POSTGRES_DIR"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+
+# Serialises concurrent `up`/`down` calls (teammates' test runs may start at the same time).
+lock_data_dir() {
+  mkdir -p "$DATA_DIR"
+  exec 9>"$DATA_DIR/.lock"
+  flock -w 900 9 || die "another services.sh holds $DATA_DIR/.lock"
+}
+
+main() {
+  local action=${1:-}
+  case $action in
+    up)
+      lock_data_dir
+      redis_up
+      mongo_up
+      ;;
+    down)
+      lock_data_dir
+      mongo_down
+      redis_down
+      ;;
+    status) status ;;
+    *)
+      echo "usage: $(basename "$0") up|down|status" >&2
+      exit 64
+      ;;
+  esac
+}
+
+main "$@"
