@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChipConfig } from '../../contracts/trial-common.ts';
-import { CHIP_NEURONS, createChip, NEURON_PARAMETERS, placeNetwork, uniformNeuronParams, zeroTrims } from './device.ts';
+import { CHIP_NEURONS, createChip, NEURON_PARAMETERS, placeLayers, placeNetwork, uniformNeuronParams, zeroTrims } from './device.ts';
 
 const chipConfig = (input: Record<string, unknown> = {}): ChipConfig => ChipConfig.parse(input);
 
@@ -102,5 +102,6 @@ describe('ChipInstance', () => {
       { nIn: 120, nOut: 3, rowOffset: 5, columnOffset: 120 },
     ]);
     expect(() => placeNetwork([5, 300, 3])).toThrow(/synapse rows/);
+    expect(placeLayers([{ nIn: 5, nOut: 120 }, { nIn: 121, nOut: 3 }])[1]).toEqual({ nIn: 121, nOut: 3, rowOffset: 5, columnOffset: 120 });
   });
 });

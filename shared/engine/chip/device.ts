@@ -68,20 +68,27 @@ export interface LayerPlacement {
  * Throws `invalid-config` when the network does not fit.
  */
 export function placeNetwork(layerSizes: readonly number[]): LayerPlacement[] {
+  return placeLayers(layerSizes.slice(1).map((nOut, l) => ({ nIn: layerSizes[l]!, nOut })));
+}
+
+/**
+ * Places layers given as (inputs, neurons) each, in order: layer l's neurons on the next free
+ * neuron circuits, its inputs (e.g. the previous layer plus a bias) on the next free rows.
+ */
+export function placeLayers(layers: readonly { nIn: number; nOut: number }[]): LayerPlacement[] {
   const placements: LayerPlacement[] = [];
   let row = 0;
   let column = 0;
-  for (let l = 1; l < layerSizes.length; l++) {
-    const nIn = layerSizes[l - 1]!;
-    const nOut = layerSizes[l]!;
+  for (const { nIn, nOut } of layers) {
     placements.push({ nIn, nOut, rowOffset: row, columnOffset: column });
     row += nIn;
     column += nOut;
   }
   if (row > CHIP_SYNAPSE_ROWS || column > CHIP_NEURONS) {
+    const shape = layers.map((l) => `${l.nIn}→${l.nOut}`).join(', ');
     throw new SpikeSweepError(
       'spikesweep:invalid-config',
-      `network ${layerSizes.join('-')} needs ${row} synapse rows and ${column} neurons; the chip has ${CHIP_SYNAPSE_ROWS} and ${CHIP_NEURONS}`,
+      `network (${shape}) needs ${row} synapse rows and ${column} neurons; the chip has ${CHIP_SYNAPSE_ROWS} and ${CHIP_NEURONS}`,
     );
   }
   return placements;

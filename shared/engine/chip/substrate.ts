@@ -21,7 +21,7 @@ import type { NeuronParams } from '../discrete/lif.ts';
 import type { Rng } from '../random.ts';
 import { calibrate, spreadOf, type CalibrationReport, type PlacedLayer } from './calibration.ts';
 import { ChipLedger } from './cost.ts';
-import { allocNeuronParams, createChip, NEURON_PARAMETERS, placeNetwork, zeroTrims, type ChipInstance, type LayerPlacement, type NeuronParameter } from './device.ts';
+import { allocNeuronParams, createChip, NEURON_PARAMETERS, placeLayers, zeroTrims, type ChipInstance, type LayerPlacement, type NeuronParameter } from './device.ts';
 import { TrialNoise } from './noise.ts';
 import { ADC_CODES, ADC_WINDOW_HIGH_SPAN, ADC_WINDOW_LOW_SPAN, adcRead } from './observe.ts';
 import { hardwareWeights, quantizeWeights, weightLsb } from './weights.ts';
@@ -72,13 +72,9 @@ export class ChipSubstrate {
   constructor(config: ChipConfig, layout: readonly ChipLayerLayout[], options: ChipSubstrateOptions, chip?: ChipInstance) {
     this.config = config;
     this.chip = chip ?? createChip(config);
-    const placements = placeNetwork([layout[0]?.nIn ?? 0, ...layout.map((l) => l.nOut)]);
+    const placements = placeLayers(layout);
     layout.forEach((l, k) => {
       const placement = placements[k]!;
-      if (k > 0 && l.nIn !== layout[k - 1]!.nOut) {
-        // not a chain: give the layer its own rows (placeNetwork assumed nIn = previous nOut)
-        throw new SpikeSweepError('spikesweep:invalid-config', `chip layout: layer ${l.layer} has ${l.nIn} inputs, the layer before ${layout[k - 1]!.nOut} neurons`);
-      }
       const state: LayerState = { layout: l, placement, model: null, hardware: null };
       this.layers.set(l.layer, state);
       this.byWeights.set(l.weights, state);
