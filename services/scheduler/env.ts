@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { DEFAULT_QUEUE_PREFIX } from '../../shared/contracts/index.ts';
+import { parseOrThrow } from '../../shared/contracts/validate.ts';
+
+/** The scheduler's environment, parsed once at start-up. Every default lives here. */
+export const Env = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017'),
+  MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spikesweep'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULT_QUEUE_PREFIX),
+  SCHEDULER_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Loopback by default; containers set 0.0.0.0. */
+  SCHEDULER_HOST: z.string().default('127.0.0.1'),
+  /** Largest accepted request body (a spec), bytes. */
+  SCHEDULER_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(2_000_000),
+});
+export type Env = z.infer<typeof Env>;
+
+export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const known = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  return parseOrThrow(Env, known, 'spikesweep:invalid-input');
+}

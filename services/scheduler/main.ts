@@ -1,0 +1,43 @@
+/**
+ * Scheduler service entry: parses the env, connects to Redis (checking `noeviction`) and to
+ * MongoDB (reads only; the results service writes), serves the API; closes in reverse order.
+ */
+import { assertNoEviction, connectRedis, waitForRedis } from '../../shared/queue/connection.ts';
+import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../shared/queue/queues.ts';
+import { createMongoStore } from '../../shared/store/index.ts';
+import { listen } from '../../shared/sweep/health.ts';
+import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { SweepScheduler } from '../../shared/sweep/scheduler.ts';
+import { createSchedulerApp } from './app.ts';
+import { parseEnv } from './env.ts';
+
+const log = jsonLogger('scheduler');
+const lifecycle = new Lifecycle(log);
+lifecycle.handleSignals();
+try {
+  const env = parseEnv();
+  log.info('starting', { env: redactEnv(env) });
+  const redis = connectRedis(env.REDIS_URL, 'spikesweep-scheduler');
+  lifecycle.add('redis', async () => void (await redis.quit()));
+  await waitForRedis(redis);
+  await assertNoEviction(redis);
+  const store = await createMongoStore({ url: env.MONGO_URL, dbName: env.MONGO_DB });
+  lifecycle.add('store', () => store.close());
+  const settings = { connection: redis, prefix: env.QUEUE_PREFIX };
+  const trials = createTrialQueue(settings);
+  lifecycle.add('trials queue', () => trials.close());
+  const resultsQueue = createResultsQueue(settings);
+  lifecycle.add('results queue', () => resultsQueue.close());
+  const scheduler = new SweepScheduler({ redis, trials, results: new ResultsPublisher(resultsQueue), store, prefix: env.QUEUE_PREFIX });
+  const app = createSchedulerApp(scheduler, {
+    bodyLimitBytes: env.SCHEDULER_BODY_LIMIT_BYTES,
+    readiness: { redis: async () => (await redis.ping()) === 'PONG', mongo: () => store.ping() },
+  });
+  const http = await listen(app, env.SCHEDULER_PORT, env.SCHEDULER_HOST);
+  lifecycle.add('http', () => http.close());
+  log.info('ready', { port: http.port });
+} catch (error) {
+  log.error('start-up failed', { error: String(error) });
+  await lifecycle.close();
+  process.exit(1);
+}
