@@ -4,6 +4,7 @@ import { NotImplementedError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 import { MethodName } from './trial-common.ts';
 import { SurrogateTrialConfig } from './methods/surrogate.ts';
+import { SpikeTimeTrialConfig } from './methods/spike-time.ts';
 
 export * from './trial-common.ts';
 
@@ -24,7 +25,7 @@ const nonNegative = () => z.number().nonnegative().finite();
  */
 export { SurrogateTrialConfig };
 
-export const TrialConfig = z.discriminatedUnion('method', [SurrogateTrialConfig]);
+export const TrialConfig = z.discriminatedUnion('method', [SurrogateTrialConfig, SpikeTimeTrialConfig]);
 export type TrialConfig = z.infer<typeof TrialConfig>;
 /** What a user may write: every field with a default may be left out. */
 export type TrialConfigInput = z.input<typeof TrialConfig>;

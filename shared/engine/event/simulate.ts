@@ -30,14 +30,17 @@ export function createSpikeEvents(capacity: number): SpikeEvents {
 
 /**
  * The spikes of one layer. Neuron n's k-th spike (k < counts[n]) sits in slot
- * n·maxSpikesPerNeuron + k of `times` (ms) and `currents` (the synaptic current I at the
- * spike, which gives V̇⁻ = (I − ϑ)/τ_m for the adjoint's jump condition).
+ * n·maxSpikesPerNeuron + k of `times` (ms), `currents` (the synaptic current I at the spike,
+ * which gives V̇⁻ = (I − ϑ)/τ_m for the adjoint's jump condition) and `eventsBefore` (how many
+ * input events had arrived before the spike: its causal set, and the order a backward pass
+ * must replay).
  */
 export interface LayerSpikes {
   readonly size: number;
   readonly maxSpikesPerNeuron: number;
   readonly times: Float64Array;
   readonly currents: Float64Array;
+  readonly eventsBefore: Int32Array;
   readonly counts: Int32Array;
 }
 
@@ -47,6 +50,7 @@ export function createLayerSpikes(size: number, maxSpikesPerNeuron: number): Lay
     maxSpikesPerNeuron,
     times: new Float64Array(size * maxSpikesPerNeuron).fill(Infinity),
     currents: new Float64Array(size * maxSpikesPerNeuron),
+    eventsBefore: new Int32Array(size * maxSpikesPerNeuron),
     counts: new Int32Array(size),
   };
 }
@@ -95,12 +99,13 @@ export function simulateLayer(
         tPrev += s;
         out.times[base + count] = tPrev;
         out.currents[base + count] = current;
+        out.eventsBefore[base + count] = e;
         count++;
         v = vReset;
         if (count >= maxSpikes) break;
         span = tNext - tPrev;
       }
-      if (count >= maxSpikes) break;
+      if (count >= maxSpikes || tNext === Infinity) break;
       if (span > 0) {
         v = v * Math.exp(-span / tauM) + current * pspKernel(span, tauM, tauS);
         current *= Math.exp(-span / tauS);
