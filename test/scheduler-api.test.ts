@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../shared/queue/connection.ts';
+import { closeRedis, createRedis } from '../shared/clients/redis.ts';
 import { createDeadLetterQueue, createResultsQueue, createTrialQueue, ResultsPublisher } from '../shared/queue/queues.ts';
 import { createMongoStore, type Store } from '../shared/store/index.ts';
 import { listen } from '../shared/sweep/health.ts';
@@ -33,7 +33,7 @@ describe('scheduler API', () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = connectRedis(REDIS_URL, 'test-api');
+    redis = createRedis(REDIS_URL, { connectionName: 'test-api' });
     store = await createMongoStore({ url: MONGO_URL, dbName });
     trials = createTrialQueue({ connection: redis, prefix });
     results = createResultsQueue({ connection: redis, prefix });
@@ -55,7 +55,7 @@ describe('scheduler API', () => {
     await results?.close();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
-    await redis?.quit();
+    if (redis) await closeRedis(redis);
     await store?.close();
     const { MongoClient } = await import('mongodb');
     const client = await MongoClient.connect(MONGO_URL);

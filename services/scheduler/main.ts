@@ -2,7 +2,8 @@
  * Scheduler service entry: parses the env, connects to Redis (checking `noeviction`) and to
  * MongoDB (reads only; the results service writes), serves the API; closes in reverse order.
  */
-import { assertNoEviction, connectRedis, waitForRedis } from '../../shared/queue/connection.ts';
+import { assertNoEviction, closeRedis, createRedis } from '../../shared/clients/redis.ts';
+import { waitForRedis } from '../../shared/queue/connection.ts';
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../shared/queue/queues.ts';
 import { createMongoStore } from '../../shared/store/index.ts';
 import { listen } from '../../shared/sweep/health.ts';
@@ -17,8 +18,8 @@ lifecycle.handleSignals();
 try {
   const env = parseEnv();
   log.info('starting', { env: redactEnv(env) });
-  const redis = connectRedis(env.REDIS_URL, 'spikesweep-scheduler');
-  lifecycle.add('redis', async () => void (await redis.quit()));
+  const redis = createRedis(env.REDIS_URL, { connectionName: 'spikesweep-scheduler' });
+  lifecycle.add('redis', () => closeRedis(redis));
   await waitForRedis(redis);
   await assertNoEviction(redis);
   const store = await createMongoStore({ url: env.MONGO_URL, dbName: env.MONGO_DB });

@@ -3,7 +3,8 @@
  * trial worker and the health routes; closes in reverse order on SIGTERM/SIGINT.
  */
 import express from 'express';
-import { connectRedis, assertNoEviction, waitForRedis } from '../../shared/queue/connection.ts';
+import { assertNoEviction, closeRedis, createRedis } from '../../shared/clients/redis.ts';
+import { waitForRedis } from '../../shared/queue/connection.ts';
 import { healthRoutes, listen } from '../../shared/sweep/health.ts';
 import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
 import { parseEnv } from './env.ts';
@@ -15,8 +16,8 @@ lifecycle.handleSignals();
 try {
   const env = parseEnv();
   log.info('starting', { env: redactEnv(env) });
-  const redis = connectRedis(env.REDIS_URL, `spikesweep-worker:${env.WORKER_ID}`);
-  lifecycle.add('redis', async () => void (await redis.quit()));
+  const redis = createRedis(env.REDIS_URL, { connectionName: `spikesweep-worker:${env.WORKER_ID}` });
+  lifecycle.add('redis', () => closeRedis(redis));
   await waitForRedis(redis);
   await assertNoEviction(redis);
 

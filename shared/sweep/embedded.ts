@@ -89,7 +89,7 @@ export async function runSweepEmbedded(options: EmbeddedRunOptions): Promise<Emb
   const stopRequested = () => (stopped ||= options.shouldStop?.() ?? false);
   const pool = new TrialPool({ size: Math.max(1, Math.min(options.workers, todo.length || 1)), engineModule: options.engineModule });
   const workerId = `embedded@${hostname()}:${process.pid}`;
-  await pool.start();
+  if (todo.length > 0) await pool.start();
   try {
     const runOne = async (trial: PlannedTrial) => {
       if (stopRequested()) return;

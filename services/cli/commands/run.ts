@@ -1,0 +1,260 @@
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_QUEUE_PREFIX, ValidationError, type TrialResult } from '../../../shared/contracts/index.ts';
+import { closeRedis, createRedis, assertNoEviction } from '../../../shared/clients/redis.ts';
+import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../../shared/queue/queues.ts';
+import { createEmbeddedStore, createMongoStore, type ResultStore, type SweepSummary } from '../../../shared/store/index.ts';
+import { runSweepEmbedded, type EmbeddedProgress } from '../../../shared/sweep/embedded.ts';
+import { planSweep, type SweepPlan } from '../../../shared/sweep/plan.ts';
+import { SweepScheduler } from '../../../shared/sweep/scheduler.ts';
+
+interface RunOptions {
+  workers?: number;
+  store: string;
+  json?: boolean;
+  redis?: string;
+  mongo?: string;
+  mongoDb: string;
+  queuePrefix: string;
+  follow: boolean;
+}
+
+/** Reads a spec file (YAML or JSON; `-` = stdin). */
+export async function readSpec(path: string): Promise<unknown> {
+  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new ValidationError('spikesweep:invalid-spec', [{ path: '', message: `${path} is not valid YAML or JSON: ${(error as Error).message}` }]);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ValidationError('spikesweep:invalid-input', [{ path: '--workers', message: 'must be an integer ≥ 1' }]);
+  return n;
+};
+
+/**
+ * `spikesweep run spec.yaml`: embedded by default (everything in this process, results in
+ * `--store DIR`); with `--redis` and `--mongo` (or REDIS_URL and MONGO_URL) it submits to the
+ * distributed system and follows the sweep. Re-running resumes; finished trials are skipped.
+ */
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a sweep: embedded in this process, or submitted to Redis/MongoDB when --redis/--mongo (or REDIS_URL/MONGO_URL) are given')
+    .argument('<spec>', 'sweep spec, YAML or JSON (- reads stdin)')
+    .option('--workers <n>', 'trials run at once, embedded mode (default: one per core)', positiveInt)
+    .option('--store <dir>', 'embedded store directory (results and checkpoints)', '.data/store')
+    .option('--json', 'print {sweepId, trials, summary, executed} as JSON instead of the table')
+    .option('--redis <url>', 'Redis of the distributed system (env REDIS_URL)')
+    .option('--mongo <url>', 'MongoDB of the distributed system (env MONGO_URL)')
+    .option('--mongo-db <name>', 'MongoDB database (env MONGO_DB)', process.env.MONGO_DB ?? 'spikesweep')
+    .option('--queue-prefix <prefix>', 'BullMQ key prefix (env QUEUE_PREFIX)', process.env.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX)
+    .option('--no-follow', 'distributed mode: submit and return without waiting')
+    .action(async (specPath: string, options: RunOptions) => {
+      const spec = await readSpec(specPath);
+      const redisUrl = options.redis ?? process.env.REDIS_URL;
+      const mongoUrl = options.mongo ?? process.env.MONGO_URL;
+      if (redisUrl || mongoUrl) {
+        if (!redisUrl || !mongoUrl) {
+          throw new ValidationError('spikesweep:invalid-input', [
+            { path: redisUrl ? '--mongo' : '--redis', message: 'the distributed mode needs both Redis and MongoDB (--redis and --mongo, or REDIS_URL and MONGO_URL)' },
+          ]);
+        }
+        await runDistributed(spec, { ...options, redis: redisUrl, mongo: mongoUrl });
+      } else {
+        await runEmbedded(spec, options);
+      }
+    });
+}
+
+async function runEmbedded(spec: unknown, options: RunOptions): Promise<void> {
+  planSweep(spec); // fail on a bad spec before opening the store
+  const dir = resolve(options.store);
+  const store = await createEmbeddedStore({ dir });
+  const bar = progressBar(!options.json);
+  let stops = 0;
+  const onSignal = () => {
+    if (++stops > 1) process.exit(130);
+    process.stderr.write('\nspikesweep: stopping after the running epochs (checkpointed); run the same command to resume. Ctrl-C again to quit now.\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const run = await runSweepEmbedded({
+      spec,
+      store,
+      workers: options.workers ?? availableParallelism(),
+      checkpointDir: join(dir, 'checkpoints'),
+      onProgress: (p) => bar.update(p),
+      shouldStop: () => stops > 0,
+    });
+    bar.stop();
+    await report(run.plan, run.results, run.executed, store, options.json ?? false);
+    if (run.unfinished > 0) process.stderr.write(`spikesweep: ${run.unfinished} trials left; run the same command to resume\n`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    bar.stop();
+    await store.close();
+  }
+}
+
+async function runDistributed(spec: unknown, options: RunOptions & { redis: string; mongo: string }): Promise<void> {
+  const redis = createRedis(options.redis, { connectionName: 'spikesweep-cli' });
+  const store = await createMongoStore({ url: options.mongo, dbName: options.mongoDb });
+  const settings = { connection: redis, prefix: options.queuePrefix };
+  const trials = createTrialQueue(settings);
+  const resultsQueue = createResultsQueue(settings);
+  try {
+    await assertNoEviction(redis);
+    const scheduler = new SweepScheduler({ redis, trials, results: new ResultsPublisher(resultsQueue), store, prefix: options.queuePrefix });
+    const plan = planSweep(spec);
+    const submitted = await scheduler.submit(spec);
+    process.stderr.write(
+      `spikesweep: sweep ${submitted.sweepId} (${submitted.name}): ${submitted.planned} trials, ${submitted.alreadyDone} already done, ${submitted.enqueued} enqueued\n`,
+    );
+    if (!options.follow) {
+      if (options.json) process.stdout.write(`${JSON.stringify(submitted)}\n`);
+      return;
+    }
+    const bar = progressBar(!options.json);
+    let finished = 0;
+    for (;;) {
+      const progress = await scheduler.progress(submitted.sweepId);
+      finished = progress.finished;
+      bar.update({
+        plan,
+        done: progress.finished,
+        executed: progress.finished - submitted.alreadyDone,
+        running: progress.counts.running,
+        epochsRun: progress.finished,
+        epochsLeft: progress.planned - progress.finished,
+      });
+      if (progress.finished >= progress.planned || progress.status === 'cancelled') break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    bar.stop();
+    const results = await store.getResults(plan.trials.map((t) => t.trialId));
+    await report(plan, results, Math.max(0, finished - submitted.alreadyDone), store, options.json ?? false);
+  } finally {
+    await trials.close();
+    await resultsQueue.close();
+    await store.close();
+    await closeRedis(redis);
+  }
+}
+
+interface Bar {
+  update(progress: EmbeddedProgress): void;
+  stop(): void;
+}
+
+/** A bar with an ETA on stderr when it is a terminal; otherwise a line per finished trial. */
+function progressBar(enabled: boolean): Bar {
+  if (!enabled) return { update: () => undefined, stop: () => undefined };
+  if (!process.stderr.isTTY) {
+    let last = -1;
+    return {
+      update: (p) => {
+        if (p.done === last) return;
+        last = p.done;
+        process.stderr.write(`spikesweep: ${p.done}/${p.plan.trials.length} trials done (${p.executed} by this run)\n`);
+      },
+      stop: () => undefined,
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: '{bar} {percentage}% | trials {done}/{trials} | running {running} | ETA {eta_formatted}',
+      etaBuffer: 50,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  let stopped = false;
+  return {
+    update: (p) => {
+      // Progress counts epochs, so the ETA follows the work, not the number of trials.
+      const total = Math.max(1, p.epochsRun + p.epochsLeft);
+      const payload = { done: p.done, trials: p.plan.trials.length, running: p.running };
+      if (!started) {
+        started = true;
+        bar.start(total, p.epochsRun, payload);
+      } else {
+        bar.setTotal(total);
+        bar.update(p.epochsRun, payload);
+      }
+    },
+    stop: () => {
+      if (started && !stopped) bar.stop();
+      stopped = true;
+    },
+  };
+}
+
+async function report(plan: SweepPlan, results: readonly TrialResult[], executed: number, store: ResultStore, json: boolean): Promise<void> {
+  const summary = await store.getSummary(plan.sweepId);
+  if (json) {
+    const byId = new Map(results.map((r) => [r.trialId, r]));
+    const trials = plan.trials.map(({ trialId, config }) => {
+      const r = byId.get(trialId);
+      if (!r) return { trialId, status: 'pending', config, testAccuracy: null };
+      const { epochs, ...rest } = r;
+      return { ...rest, trialId, status: r.status, config: r.config, testAccuracy: r.testAccuracy, epochsRun: epochs.length, epochs };
+    });
+    process.stdout.write(`${JSON.stringify({ sweepId: plan.sweepId, name: plan.spec.name, trials, summary, executed })}\n`);
+    return;
+  }
+  process.stdout.write(`${summaryTable(plan, summary, executed)}\n`);
+}
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}`);
+const ms = (v: number | null | undefined) =>
+  v === null || v === undefined ? '–' : v >= 60_000 ? `${(v / 60_000).toFixed(1)} min` : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`;
+
+/** method × mode: accuracy mean ± sd over chips and seeds, worst chip, cost. */
+export function summaryTable(plan: SweepPlan, summary: SweepSummary, executed: number): string {
+  const table = new Table({
+    head: ['method', 'mode', 'trials', 'test acc. % (mean ± sd)', 'median', 'worst chip %', 'chips', 'failed', 'wall/trial', 'chip time/trial', 'energy/trial'],
+    style: { head: [], border: [] },
+  });
+  for (const g of summary.groups) {
+    const worst = g.devices.worst;
+    table.push([
+      g.method,
+      g.mode,
+      `${g.completed}/${g.finished}`,
+      g.accuracy.mean === null ? '–' : `${pct(g.accuracy.mean)} ± ${pct(g.accuracy.sd ?? 0)}`,
+      pct(g.accuracy.median),
+      worst ? `${pct(worst.meanAccuracy)} (chip ${worst.mismatchSeed})` : '–',
+      String(g.devices.count),
+      String(g.failed + g.diverged),
+      ms(g.cost.wallTimeMs.mean),
+      ms(g.cost.hardwareTimeMs.mean),
+      g.cost.energyJ.mean === null ? '–' : `${(g.cost.energyJ.mean * 1000).toFixed(2)} mJ`,
+    ]);
+  }
+  const lines = [
+    `sweep ${plan.sweepId} "${plan.spec.name}": ${plan.trials.length} trials, ${executed} run now`,
+    table.toString(),
+  ];
+  if (summary.recommendation) lines.push(summary.recommendation.sentence);
+  return lines.join('\n');
+}
+
