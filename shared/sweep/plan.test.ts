@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NotImplementedError, ValidationError, parseTrialConfig, trialIdOf } from '../contracts/index.ts';
+import { ValidationError, parseTrialConfig, trialIdOf } from '../contracts/index.ts';
 import { formatSpecPath, planSweep, setPath, sweepIdOf, parseSweepSpec, uniformDraw } from './plan.ts';
 
 const base = { method: 'surrogate', training: { epochs: 2 } };
@@ -130,9 +130,15 @@ describe('planSweep', () => {
     });
   });
 
-  it('rejects methods that are not built yet, naming where they came from', () => {
-    expect(() => planSweep({ name: 'm', base, axes: { method: ['surrogate', 'eventprop'] } })).toThrow(NotImplementedError);
-    expect(() => planSweep({ name: 'm', base, axes: { method: ['surrogate', 'eventprop'] } })).toThrow(/axes\["method"\]\[1\]/);
+  it('rejects unknown methods and modes, naming the axis value', () => {
+    expect(issuesOf(() => planSweep({ name: 'm', base, axes: { method: ['surrogate', 'backprop'] } }))[0]?.path).toBe('axes["method"][1]');
+    expect(issuesOf(() => planSweep({ name: 'm', base, axes: { mode: ['simulation', 'on-paper'] } }))[0]?.path).toBe('axes["mode"][1]');
+    expect(issuesOf(() => planSweep({ name: 'm', base: { method: 'backprop' } }))[0]?.path).toBe('base.method');
+  });
+
+  it('every method and mode the engine registers plans', () => {
+    const plan = planSweep({ name: 'all', base, axes: { method: ['surrogate', 'spike-time', 'eventprop'], mode: ['simulation', 'in-the-loop', 'transfer'] } });
+    expect(plan.trials).toHaveLength(9);
   });
 
   it('top-level spec errors name the field', () => {

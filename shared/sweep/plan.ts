@@ -10,6 +10,8 @@ import {
   type TrialConfig,
 } from '../contracts/index.ts';
 import { formatPath } from '../contracts/validate.ts';
+import { methodFor } from '../engine/methods/index.ts';
+import { modeFor } from '../engine/modes.ts';
 
 /**
  * Planning: a sweep spec becomes an ordered list of validated trials. Pure and deterministic:
@@ -187,6 +189,9 @@ export function planSweep(input: unknown): SweepPlan {
     let config: TrialConfig;
     try {
       config = parseTrialConfig(raw);
+      // Methods and modes the schema knows but the engine does not run yet fail here, at submit time.
+      methodFor(config);
+      modeFor(config);
     } catch (error) {
       throw renameConfigError(error, point);
     }
