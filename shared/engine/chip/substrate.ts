@@ -112,10 +112,27 @@ export class ChipSubstrate {
   applyWeights(name: string, model: Float64Array, out: Float64Array): void {
     const state = this.byWeights.get(name);
     if (!state) throw new SpikeSweepError('spikesweep:invalid-config', `chip: no weight matrix '${name}' in the layout`);
-    const lsb = weightLsb(model, this.config.weightScale);
+    const lsb = this.frozenLsb?.get(name) ?? weightLsb(model, this.config.weightScale);
     hardwareWeights(this.chip, state.placement, model, lsb, out);
     if (this.config.weightScale !== 'auto') this.clippedWeights.set(name, quantizeWeights(model, lsb, new Int8Array(model.length)));
   }
+
+  /**
+   * Keeps each weight matrix's step size (lsb) at its value for `weights` from now on (with
+   * `weightScale: auto` it would follow the largest |w|), so a weight moved by ±lsb moves its
+   * synapse by exactly ±1 step (gradient checks). Returns the lsb per matrix.
+   */
+  freezeWeightLsb(weights: Readonly<Record<string, Float64Array>>): ReadonlyMap<string, number> {
+    const frozen = new Map<string, number>();
+    for (const name of this.byWeights.keys()) {
+      const w = weights[name];
+      if (w) frozen.set(name, weightLsb(w, this.config.weightScale));
+    }
+    this.frozenLsb = frozen;
+    return frozen;
+  }
+
+  private frozenLsb: Map<string, number> | null = null;
 
   /** A membrane potential as the lab reads it: read-out noise, then the 8-bit ADC window. */
   readMembrane(v: number, vLeak: number, span: number): number {

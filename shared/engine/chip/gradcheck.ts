@@ -1,0 +1,146 @@
+/**
+ * Gradient fidelity on a chip: how well a method's gradient matches the loss it is meant to
+ * descend, in simulation and in the loop.
+ *
+ * For one minibatch (the first `batchSize` training samples) and up to `maxParameters` weights
+ * (a seeded random subset):
+ * - `simulation`: the method's gradient vs central finite differences of the model's own loss,
+ *   step h = `simulationStep`;
+ * - `in-the-loop`: the gradient the method computes from what the chip reported vs central
+ *   finite differences of the CHIP's loss (the loss the method computes from the chip's
+ *   outputs), with the trial-to-trial noise frozen (the same noise for every evaluation) and
+ *   each weight matrix's step size frozen, the step being one synapse step (lsb): the chip
+ *   cannot resolve a smaller change, as its weights are 6-bit.
+ * A parameter whose one-sided differences disagree by more than half their size sits on a kink
+ * (a spike appears or vanishes inside the step); such parameters are counted and left out of
+ * `cosine`/`relativeError`, which `cosineAll` and `relativeErrorAll` include.
+ */
+import type { TrialConfig } from '../../contracts/trial.ts';
+import { generateYinYang } from '../data/yinyang.ts';
+import { methodFor } from '../methods/index.ts';
+import type { MethodModel, PreparedData } from '../methods/types.ts';
+import { streamFor } from '../random.ts';
+import { substrateFor } from './modes.ts';
+
+export interface GradientFidelity {
+  /** Cosine between the method's gradient and the finite differences, kinks left out. */
+  readonly cosine: number;
+  /** ‖g − g_fd‖ / ‖g_fd‖, kinks left out. */
+  readonly relativeError: number;
+  readonly cosineAll: number;
+  readonly relativeErrorAll: number;
+  readonly checkedParameters: number;
+  /** Parameters on a kink (left out of `cosine` and `relativeError`). */
+  readonly skippedParameters: number;
+  /** Parameters whose finite difference is zero (the loss does not see them at this step). */
+  readonly flatParameters: number;
+}
+
+export interface ChipGradcheckOptions {
+  readonly batchSize?: number;
+  readonly maxParameters?: number;
+  readonly simulationStep?: number;
+}
+
+export interface ChipGradcheckReport {
+  readonly method: TrialConfig['method'];
+  readonly batchSize: number;
+  readonly simulation: GradientFidelity;
+  readonly inTheLoop: GradientFidelity & { readonly mismatchSeed: number; readonly calibrated: boolean; readonly stepLsb: Record<string, number> };
+}
+
+function compare(g: Float64Array, fd: Float64Array, kink: Uint8Array): GradientFidelity {
+  const stats = (useKinks: boolean) => {
+    let dot = 0;
+    let gg = 0;
+    let ff = 0;
+    let diff = 0;
+    for (let k = 0; k < g.length; k++) {
+      if (!useKinks && kink[k]) continue;
+      dot += g[k]! * fd[k]!;
+      gg += g[k]! * g[k]!;
+      ff += fd[k]! * fd[k]!;
+      diff += (g[k]! - fd[k]!) ** 2;
+    }
+    return { cosine: gg > 0 && ff > 0 ? dot / Math.sqrt(gg * ff) : 0, relativeError: ff > 0 ? Math.sqrt(diff / ff) : Infinity };
+  };
+  const clean = stats(false);
+  const all = stats(true);
+  let skipped = 0;
+  let flat = 0;
+  for (let k = 0; k < g.length; k++) {
+    if (kink[k]) skipped++;
+    if (fd[k] === 0) flat++;
+  }
+  return { ...clean, cosineAll: all.cosine, relativeErrorAll: all.relativeError, checkedParameters: g.length, skippedParameters: skipped, flatParameters: flat };
+}
+
+/** The method's gradient and central finite differences over `picked` parameters. */
+function check(
+  model: MethodModel,
+  data: PreparedData,
+  order: Int32Array,
+  picked: readonly (readonly [string, number])[],
+  step: (name: string) => number,
+  beforeEachRun: () => void,
+): GradientFidelity {
+  const b = order.length;
+  const loss = (): number => {
+    beforeEachRun();
+    return model.lossAndGradient(data, order, 0, b).lossSum / b;
+  };
+  beforeEachRun();
+  model.lossAndGradient(data, order, 0, b);
+  const g = Float64Array.from(picked, ([name, i]) => model.grads[name]![i]!);
+  const l0 = loss();
+  const fd = new Float64Array(picked.length);
+  const kink = new Uint8Array(picked.length);
+  picked.forEach(([name, i], k) => {
+    const p = model.params[name]!;
+    const w0 = p[i]!;
+    const h = step(name);
+    p[i] = w0 + h;
+    const up = loss();
+    p[i] = w0 - h;
+    const down = loss();
+    p[i] = w0;
+    fd[k] = (up - down) / (2 * h);
+    const right = (up - l0) / h;
+    const left = (l0 - down) / h;
+    kink[k] = Math.abs(right - left) > 0.5 * Math.max(Math.abs(right), Math.abs(left)) && Math.abs(right - left) > 1e-9 ? 1 : 0;
+  });
+  return compare(g, fd, kink);
+}
+
+/** Gradient fidelity of `config`'s method, in simulation and in the loop on `config.chip`. */
+export function chipGradientCheck(config: TrialConfig, options: ChipGradcheckOptions = {}): ChipGradcheckReport {
+  const batchSize = options.batchSize ?? 32;
+  const maxParameters = options.maxParameters ?? 100;
+  const d = config.dataset;
+  const train = generateYinYang(d.trainSize, d.trainSeed);
+  const model = methodFor(config).createModel(config, streamFor(config.seed, 'init'), train);
+  const data = model.prepare({ size: Math.min(batchSize, train.size), features: train.features, labels: train.labels });
+  const order = Int32Array.from({ length: data.size }, (_, k) => k);
+
+  const all: [string, number][] = [];
+  for (const [name, p] of Object.entries(model.params)) for (let i = 0; i < p.length; i++) all.push([name, i]);
+  const pick = streamFor(config.seed, 'gradcheck-parameters').permutation(all.length);
+  const picked = Array.from(pick.subarray(0, Math.min(maxParameters, all.length)), (k) => all[k]!);
+
+  model.setSubstrate?.(null);
+  const h = options.simulationStep ?? 1e-5;
+  const simulation = check(model, data, order, picked, () => h, () => {});
+
+  const substrate = substrateFor({ ...config, mode: 'in-the-loop' }, model, config.chip, 'chip-gradcheck-noise');
+  model.setSubstrate!(substrate);
+  const lsb = substrate.freezeWeightLsb(model.params);
+  const noise = substrate.trialNoise.snapshot();
+  const inTheLoop = check(model, data, order, picked, (name) => lsb.get(name)!, () => substrate.trialNoise.restore(noise));
+  model.setSubstrate!(null);
+  return {
+    method: config.method,
+    batchSize: data.size,
+    simulation,
+    inTheLoop: { ...inTheLoop, mismatchSeed: config.chip.mismatchSeed, calibrated: config.chip.calibrated, stepLsb: Object.fromEntries(lsb) },
+  };
+}
