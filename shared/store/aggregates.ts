@@ -134,11 +134,14 @@ export function contributionsOf(sweepId: string, t: FinishedTrial, axes: readonl
 
   for (const chip of chipAccuracies(t)) add('chip', { ...g, mismatchSeed: chip.mismatchSeed }, { accuracy: chip.testAccuracy });
   add('seed', { ...g, seed: t.seed }, { accuracy });
-  add('hp', { ...g, params: hyperparametersOf(t.config, axes) }, { accuracy });
+  // as a list of {axis, value}: axis paths contain dots, which document keys must not
+  const params = Object.entries(hyperparametersOf(t.config, axes)).map(([axis, value]) => ({ axis, value }));
+  add('hp', { ...g, params }, { accuracy });
   const learningRate = valueAt(t.config, 'training.learningRate');
   const beta = valueAt(t.config, 'surrogate.beta');
   if (typeof learningRate === 'number' && typeof beta === 'number') add('grid', { ...g, learningRate, beta }, { accuracy });
   for (const axis of axes) {
+    if (axis === 'method' || axis === 'mode') continue; // the group itself
     const value = valueAt(t.config, axis);
     if (value !== undefined) add('axis', { ...g, axis, value: JSON.stringify(value) }, { accuracy });
   }

@@ -16,13 +16,16 @@ export type UpdateDoc = Partial<
 
 /**
  * One single-document update. `filter._id` is required; further conditions make the update
- * conditional. With `upsert`, a missing `_id` inserts a document (never combine `upsert` with
- * conditions beyond `_id`: an unmatched condition would then collide with the existing id).
+ * conditional. With `upsert`, a missing `_id` inserts a document. An upsert whose extra
+ * conditions do not match an existing document collides with its `_id` (duplicate key,
+ * MongoDB error 11000): with `skipIfUnmatched` that collision means "condition already
+ * satisfied, nothing to do" and the op is skipped; without it, it is an error.
  */
 export interface UpdateOp {
   filter: Filter & { _id: string };
   update: UpdateDoc;
   upsert?: boolean;
+  skipIfUnmatched?: boolean;
 }
 
 export interface FindOptions {
@@ -33,7 +36,7 @@ export interface FindOptions {
 }
 
 export interface DocCollection {
-  /** Runs the updates in order (one round trip where the backend allows). */
+  /** Runs the updates in order (one round trip where the backend allows; see UpdateOp for duplicates). */
   bulkUpdate(ops: readonly UpdateOp[]): Promise<void>;
   /** Same update on every matching document; returns how many matched. */
   updateMany(filter: Filter, update: UpdateDoc): Promise<number>;

@@ -80,7 +80,10 @@ class MemoryCollection implements DocCollection {
       const existing = this.docs.get(id);
       if (existing) {
         const rest = withoutId(op.filter);
-        if (Object.keys(rest).length > 0 && !queryOf(rest).test(existing)) continue;
+        if (Object.keys(rest).length > 0 && !queryOf(rest).test(existing)) {
+          if (op.upsert && !op.skipIfUnmatched) throw new Error(`duplicate key: upsert of ${this.name} ${id} collides with an unmatched document`);
+          continue;
+        }
         modify(existing, op.update, false);
       } else if (op.upsert) {
         const doc: Doc = { _id: id };
@@ -211,7 +214,12 @@ class EmbeddedDatabase implements Database {
       const lastNewline = buffer.lastIndexOf(0x0a);
       if (lastNewline < 0) return;
       for (const line of buffer.subarray(0, lastNewline).toString('utf8').split('\n')) {
-        if (line.trim() !== '') this.replay(JSON.parse(line) as LogEntry);
+        if (line.trim() === '') continue;
+        try {
+          this.replay(JSON.parse(line) as LogEntry);
+        } catch {
+          // The entry failed the same way (and with the same partial effect) when written.
+        }
       }
       this.logBytesRead += lastNewline + 1;
     } finally {

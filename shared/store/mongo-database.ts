@@ -1,4 +1,4 @@
-import { MongoClient, MongoNetworkError, MongoServerSelectionError, type Collection, type Document } from 'mongodb';
+import { Double, MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerSelectionError, type Collection, type Document } from 'mongodb';
 import { ServiceUnavailableError } from '../contracts/index.ts';
 import type { Database, Doc, DocCollection, Filter, FindOptions, UpdateDoc, UpdateOp } from './collection.ts';
 
@@ -14,23 +14,53 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Numbers in `$inc`, `$min`, `$max` are sent as BSON doubles: the driver would send integral
+ * values as int32, and sums of squares of integral costs overflow int32 (FerretDB 1.24 does
+ * not widen on overflow as MongoDB does).
+ */
+function asDoubles(update: UpdateDoc): Document {
+  const out: Document = { ...update };
+  for (const op of ['$inc', '$min', '$max'] as const) {
+    const expr = update[op];
+    if (!expr) continue;
+    out[op] = Object.fromEntries(Object.entries(expr).map(([k, v]) => [k, typeof v === 'number' ? new Double(v) : v]));
+  }
+  return out;
+}
+
 class MongoCollection implements DocCollection {
   constructor(private readonly c: Collection<Doc>) {}
 
+  /**
+   * Ordered bulk write. An ordered bulk stops at its first error (FerretDB 1.24 stops there
+   * even when unordered), so after a duplicate-key collision of a `skipIfUnmatched` op the
+   * rest is resubmitted.
+   */
   async bulkUpdate(ops: readonly UpdateOp[]): Promise<void> {
-    if (ops.length === 0) return;
-    await guarded('bulkUpdate', () =>
-      this.c.bulkWrite(
-        ops.map((op) => ({
-          updateOne: { filter: op.filter as Document, update: op.update as Document, upsert: op.upsert ?? false },
-        })),
-        { ordered: true },
-      ),
-    );
+    let rest = ops;
+    while (rest.length > 0) {
+      const batch = rest;
+      try {
+        await guarded('bulkUpdate', () =>
+          this.c.bulkWrite(
+            batch.map((op) => ({
+              updateOne: { filter: op.filter as Document, update: asDoubles(op.update), upsert: op.upsert ?? false },
+            })),
+            { ordered: true },
+          ),
+        );
+        return;
+      } catch (error) {
+        const first = error instanceof MongoBulkWriteError ? [error.writeErrors].flat()[0] : undefined;
+        if (!first || first.code !== 11000 || !batch[first.index]?.skipIfUnmatched) throw error;
+        rest = batch.slice(first.index + 1);
+      }
+    }
   }
 
   async updateMany(filter: Filter, update: UpdateDoc): Promise<number> {
-    const r = await guarded('updateMany', () => this.c.updateMany(filter as Document, update as Document));
+    const r = await guarded('updateMany', () => this.c.updateMany(filter as Document, asDoubles(update)));
     return r.matchedCount;
   }
 

@@ -36,6 +36,19 @@ import type {
   TrialRow,
 } from './types.ts';
 
+const TRIAL_ROW_DEFAULTS: Partial<TrialRow> = {
+  sweepIds: [],
+  status: 'pending',
+  attempt: 0,
+  workerId: null,
+  startedAt: null,
+  heartbeatAt: null,
+  finishedAt: null,
+  epochsDone: 0,
+  lastValidationAccuracy: null,
+  result: null,
+};
+
 /** Version of the document layout below; stored in `meta` so a later layout can migrate. */
 export const STORE_SCHEMA_VERSION = 1;
 
@@ -72,6 +85,7 @@ export class Store implements ResultStore {
   private readonly chips: DocCollection;
   private readonly summaries: DocCollection;
   private readonly meta: DocCollection;
+  private readonly axesCache = new Map<string, string[]>();
 
   constructor(private readonly db: Database) {
     this.sweeps = db.collection('sweeps');
@@ -186,6 +200,7 @@ export class Store implements ResultStore {
 
   private async registerSweep(sweep: SweepRecord): Promise<void> {
     const { trials, ...rest } = sweep;
+    this.axesCache.delete(sweep.sweepId);
     await this.sweeps.bulkUpdate([
       {
         filter: { _id: sweep.sweepId },
@@ -216,7 +231,7 @@ export class Store implements ResultStore {
 
   private async finishTrial(result: TrialResult, at: string): Promise<void> {
     const resultHash = createHash('sha256').update(canonicalJson(result)).digest('hex');
-    const existing = await this.trials.findOne({ _id: result.trialId }, { projection: { status: 1, resultHash: 1 } });
+    const existing = await this.trials.findOne({ _id: result.trialId }, { projection: { status: 1, resultHash: 1, sweepIds: 1 } });
     const previousHash = existing?.resultHash;
     const replacing = typeof previousHash === 'string' && previousHash !== resultHash;
     // A completed result is never replaced by a worse outcome of a later attempt.
@@ -227,51 +242,49 @@ export class Store implements ResultStore {
     const curve: Record<string, EpochMetrics> = {};
     for (const e of epochs) curve[`ep${e.epoch}`] = e;
     await this.curves.bulkUpdate([{ filter: { _id: result.trialId }, update: { $set: { final: true, e: curve } }, upsert: true }]);
-    const chipRows = withoutEpochs.chipEvaluations.map((c) => ({
-      filter: { _id: `${result.trialId}:${c.mismatchSeed}` },
-      update: {
-        $set: { trialId: result.trialId, method: fields.method, mode: fields.mode, mismatchSeed: c.mismatchSeed, testAccuracy: c.testAccuracy },
-      },
-      upsert: true,
-    }));
     if (replacing) await this.chips.deleteMany({ trialId: result.trialId });
-    await this.chips.bulkUpdate(chipRows);
-    await this.trials.bulkUpdate([
-      this.ensureTrial(result.trialId),
-      {
-        filter: { _id: result.trialId },
+    await this.chips.bulkUpdate(
+      withoutEpochs.chipEvaluations.map((c) => ({
+        filter: { _id: `${result.trialId}:${c.mismatchSeed}` },
         update: {
-          $set: {
-            ...fields,
-            status: result.status,
-            finishedAt: at,
-            epochsDone: epochs.length === 0 ? 0 : Math.max(...epochs.map((e) => e.epoch)),
-            result: withoutEpochs,
-            resultHash,
-            testAccuracy: result.testAccuracy,
-            validationAccuracy: result.validationAccuracy,
-            wallTimeMs: result.wallTimeMs,
-            hardwareTimeMs: result.hardwareTimeMs,
-            energyJ: result.energyJ,
-            ...(replacing ? { contributedTo: [] } : {}),
-          },
+          $set: { trialId: result.trialId, method: fields.method, mode: fields.mode, mismatchSeed: c.mismatchSeed, testAccuracy: c.testAccuracy },
         },
-      },
-    ]);
-    const doc = await this.trials.findOne({ _id: result.trialId }, { projection: { sweepIds: 1 } });
-    const sweepIds = (doc?.sweepIds as string[] | undefined) ?? [];
-    for (const sweepId of sweepIds) {
+        upsert: true,
+      })),
+    );
+    const set: Record<string, unknown> = {
+      ...fields,
+      status: result.status,
+      finishedAt: at,
+      epochsDone: epochs.length === 0 ? 0 : Math.max(...epochs.map((e) => e.epoch)),
+      result: withoutEpochs,
+      resultHash,
+      testAccuracy: result.testAccuracy,
+      validationAccuracy: result.validationAccuracy,
+      wallTimeMs: result.wallTimeMs,
+      hardwareTimeMs: result.hardwareTimeMs,
+      energyJ: result.energyJ,
+      ...(replacing ? { contributedTo: [] } : {}),
+    };
+    const ensure = this.ensureTrial(result.trialId).update.$setOnInsert ?? {};
+    const setOnInsert = Object.fromEntries(Object.entries(ensure).filter(([k]) => !(k in set)));
+    await this.trials.bulkUpdate([{ filter: { _id: result.trialId }, update: { $set: set, $setOnInsert: setOnInsert }, upsert: true }]);
+
+    const trial: FinishedTrial = { trialId: result.trialId, ...(fields as Omit<FinishedTrial, 'trialId' | 'result' | 'epochs'>), result: withoutEpochs, epochs };
+    for (const sweepId of (existing?.sweepIds as string[] | undefined) ?? []) {
       if (replacing) await this.rebuildSummaries(sweepId);
-      else {
-        const trial = await this.trials.findOne({ _id: result.trialId });
-        if (trial) await this.contribute(sweepId, await this.axesOf(sweepId), this.finishedTrialOf(trial, epochs));
-      }
+      else await this.contribute(sweepId, await this.axesOf(sweepId), trial);
     }
   }
 
+  /** A sweep's axes (fixed at registration, so cached). */
   private async axesOf(sweepId: string): Promise<string[]> {
+    const cached = this.axesCache.get(sweepId);
+    if (cached) return cached;
     const sweep = await this.sweeps.findOne({ _id: sweepId }, { projection: { axes: 1 } });
-    return (sweep?.axes as string[] | undefined) ?? [];
+    const axes = (sweep?.axes as string[] | undefined) ?? [];
+    if (sweep) this.axesCache.set(sweepId, axes);
+    return axes;
   }
 
   private finishedTrialOf(doc: Doc, epochs: readonly EpochMetrics[]): FinishedTrial {
@@ -287,14 +300,19 @@ export class Store implements ResultStore {
     };
   }
 
-  /** Adds one finished trial to every summary of one sweep; each document at most once. */
+  /**
+   * Adds one finished trial to every summary of one sweep; each document at most once: one
+   * upsert per summary document, conditional on the trial's `applied` mark being absent (an
+   * existing document that has the mark collides on `_id` and is skipped).
+   */
   private async contribute(sweepId: string, axes: readonly string[], trial: FinishedTrial): Promise<void> {
     const applied = `applied.${appliedKey(trial.trialId)}`;
-    const ops: UpdateOp[] = [];
-    for (const c of contributionsOf(sweepId, trial, axes)) {
-      ops.push({ filter: { _id: c.id }, update: { $setOnInsert: { sweepId, kind: c.kind, ...c.key } }, upsert: true });
-      ops.push({ filter: { _id: c.id, [applied]: { $exists: false } }, update: Store.contributionUpdate(c, applied) });
-    }
+    const ops: UpdateOp[] = contributionsOf(sweepId, trial, axes).map((c) => ({
+      filter: { _id: c.id, [applied]: { $exists: false } },
+      update: { ...Store.contributionUpdate(c, applied), $setOnInsert: { sweepId, kind: c.kind, ...c.key } },
+      upsert: true,
+      skipIfUnmatched: true,
+    }));
     await this.summaries.bulkUpdate(ops);
     await this.trials.bulkUpdate([{ filter: { _id: trial.trialId }, update: { $addToSet: { contributedTo: sweepId } } }]);
   }
@@ -400,12 +418,17 @@ export class Store implements ResultStore {
       this.trials.count(filter),
       this.trials.find(filter, { sort, skip: offset, limit, projection }),
     ]);
-    return { total, offset, limit, trials: docs.map((d) => Store.rowOf(d)) };
+    return { total, offset, limit, trials: docs.map((d) => Store.rowOf(d, query.fields)) };
   }
 
-  private static rowOf(d: Doc): Partial<TrialRow> {
+  /**
+   * A trial document as a TrialRow. Fields that are null may be absent (FerretDB 1.24 drops
+   * null values of `$setOnInsert`), so absent requested fields are filled with their default.
+   */
+  private static rowOf(d: Doc, fields: readonly string[] | undefined): Partial<TrialRow> {
     const { _id, contributedTo: _c, resultHash: _h, testAccuracy: _a, validationAccuracy: _v, wallTimeMs: _w, hardwareTimeMs: _hw, energyJ: _e, ...rest } = d;
-    return { trialId: _id, ...(rest as Partial<TrialRow>) };
+    const defaults = Object.entries(TRIAL_ROW_DEFAULTS).filter(([k]) => !fields || fields.includes(k));
+    return { trialId: _id, ...Object.fromEntries(defaults), ...(rest as Partial<TrialRow>) };
   }
 
   async getResults(trialIds: string[]): Promise<TrialResult[]> {
@@ -519,7 +542,10 @@ export class Store implements ResultStore {
     for (const g of groups) {
       const best = ofKind('hp')
         .filter((d) => sameGroup(d, g))
-        .map((d) => ({ params: (d.params as Record<string, unknown>) ?? {}, accuracy: accOf(d) }))
+        .map((d) => ({
+          params: Object.fromEntries(((d.params as { axis: string; value: unknown }[]) ?? []).map((p) => [p.axis, p.value])),
+          accuracy: accOf(d),
+        }))
         .sort((a, b) => (b.accuracy.mean ?? 0) - (a.accuracy.mean ?? 0) || canonicalJson(a.params).localeCompare(canonicalJson(b.params)))[0];
       if (best) bestHyperparameters.push({ method: g.method, mode: g.mode, ...best });
     }

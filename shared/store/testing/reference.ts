@@ -98,7 +98,7 @@ export function referenceSummary(sweep: SweepRecord, results: readonly TrialResu
   for (const r of mine) {
     if (r.status !== 'completed' || r.testAccuracy === null) continue;
     push(grid, `${keyOf(r)}|${String(get(r.config, 'training.learningRate'))}|${String(get(r.config, 'surrogate.beta'))}`, r.testAccuracy);
-    for (const a of sweep.axes) push(axis, `${keyOf(r)}|${a}|${JSON.stringify(get(r.config, a))}`, r.testAccuracy);
+    for (const a of sweep.axes.filter((x) => x !== 'method' && x !== 'mode')) push(axis, `${keyOf(r)}|${a}|${JSON.stringify(get(r.config, a))}`, r.testAccuracy);
   }
   for (const [k, v] of grid) out.grid[k] = stats(v);
   for (const [k, v] of axis) out.axis[k] = stats(v);
