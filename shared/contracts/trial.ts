@@ -5,6 +5,7 @@ import { parseOrThrow } from './validate.ts';
 import { MethodName } from './trial-common.ts';
 import { SurrogateTrialConfig } from './methods/surrogate.ts';
 import { SpikeTimeTrialConfig } from './methods/spike-time.ts';
+import { EventPropTrialConfig } from './methods/eventprop.ts';
 
 export * from './trial-common.ts';
 
@@ -25,7 +26,7 @@ const nonNegative = () => z.number().nonnegative().finite();
  */
 export { SurrogateTrialConfig };
 
-export const TrialConfig = z.discriminatedUnion('method', [SurrogateTrialConfig, SpikeTimeTrialConfig]);
+export const TrialConfig = z.discriminatedUnion('method', [SurrogateTrialConfig, SpikeTimeTrialConfig, EventPropTrialConfig]);
 export type TrialConfig = z.infer<typeof TrialConfig>;
 /** What a user may write: every field with a default may be left out. */
 export type TrialConfigInput = z.input<typeof TrialConfig>;

@@ -45,12 +45,18 @@ export interface FirstSpikeScratch {
   tableTauSyn: number;
   /** Per output neuron: size of the causal set (0 when it does not spike). */
   readonly causalCount: Int32Array;
-  /** Packed sort keys (see sortInputs). */
+  /** Packed sort keys (see packedSort) and their 32-bit words. */
   readonly keys: Float64Array;
+  readonly keyWords: Uint32Array;
+  /** Low-word bits that hold an input index (2^k − 1 ≥ nIn − 1). */
+  readonly indexMask: number;
   readonly fdf: Float64Array;
 }
 
 export function createFirstSpikeScratch(nIn: number, nOut: number): FirstSpikeScratch {
+  const keys = new Float64Array(nIn);
+  let indexMask = 1;
+  while (indexMask < nIn - 1) indexMask = indexMask * 2 + 1;
   return {
     order: new Int32Array(nIn),
     finiteCount: 0,
@@ -61,7 +67,9 @@ export function createFirstSpikeScratch(nIn: number, nOut: number): FirstSpikeSc
     tableTauMem: NaN,
     tableTauSyn: NaN,
     causalCount: new Int32Array(nOut),
-    keys: new Float64Array(nIn),
+    keys,
+    keyWords: new Uint32Array(keys.buffer),
+    indexMask,
     fdf: new Float64Array(2),
   };
 }
@@ -74,8 +82,11 @@ export function sortInputs(times: Float64Array, offset: number, nIn: number, scr
   const order = scratch.order;
   let finite = 0;
   for (let i = 0; i < nIn; i++) if (times[offset + i]! < Infinity) order[finite++] = i;
-  // Insertion sort for short lists, a comparator sort otherwise.
-  if (finite <= 16) {
+  // Insertion sort for short lists; otherwise a native numeric sort of packed keys when all
+  // times are ≥ 0, a comparator sort else.
+  if (finite > 16 && packedSort(times, offset, finite, scratch)) {
+    // order written by packedSort
+  } else if (finite <= 16) {
     for (let c = 1; c < finite; c++) {
       const idx = order[c]!;
       const t = times[offset + idx]!;
@@ -94,6 +105,30 @@ export function sortInputs(times: Float64Array, offset: number, nIn: number, scr
   scratch.tableTauMem = NaN;
   scratch.tableTauSyn = NaN;
   for (let c = 0; c < finite; c++) scratch.shifted[c] = times[offset + order[c]!]! - scratch.origin;
+}
+
+/**
+ * Sorts order[0…finite) by time with a native Float64Array sort: each key is the time with
+ * its lowest mantissa bits replaced by the input index (for times ≥ 0 the bit patterns order
+ * like the numbers). Times closer than ~2^(bits−52) relative may come out in either order,
+ * which changes no spike time beyond rounding. Returns false (nothing done) if a time < 0.
+ */
+function packedSort(times: Float64Array, offset: number, finite: number, scratch: FirstSpikeScratch): boolean {
+  const order = scratch.order;
+  const keys = scratch.keys;
+  const words = scratch.keyWords;
+  const mask = scratch.indexMask;
+  for (let c = 0; c < finite; c++) {
+    const i = order[c]!;
+    const t = times[offset + i]!;
+    if (t < 0) return false;
+    keys[c] = t;
+    words[2 * c] = ((words[2 * c]! & ~mask) | i) >>> 0; // little-endian: low word first
+  }
+  const view = finite === keys.length ? keys : keys.subarray(0, finite);
+  view.sort();
+  for (let c = 0; c < finite; c++) order[c] = words[2 * c]! & mask;
+  return true;
 }
 
 /** Makes sure the exponential tables hold (τ_m, τ_s). */
@@ -153,16 +188,18 @@ export function firstSpikeLayer(
         if (a < theta * e) continue; // I(t_c) < ϑ: V cannot reach ϑ before the next input
         const xPeak = 1 + b / a;
         let xHi: number;
-        let vHi: number;
+        let z: number;
         if (c + 1 < nF && shifted[c + 1]! * invTau <= xPeak) {
+          // The next input arrives before the peak: V must reach ϑ by then.
           xHi = shifted[c + 1]! * invTau;
-          vHi = (a * xHi - b) / em[c + 1]!;
+          if (a * xHi - b < theta * em[c + 1]!) continue;
+          z = -(theta / a) * Math.exp(b / a);
         } else {
+          // The peak comes first: V(peak) = a·e^{−1−b/a} ≥ ϑ ⇔ z = −(ϑ/a)e^{b/a} ≥ −1/e.
           xHi = xPeak;
-          vHi = a * Math.exp(-xPeak);
+          z = -(theta / a) * Math.exp(b / a);
+          if (z < -INV_E) continue;
         }
-        if (vHi < theta) continue;
-        const z = -(theta / a) * Math.exp(b / a);
         let x = b / a - lambertW0(z < -INV_E ? -INV_E : z);
         if (x < xc) x = xc;
         else if (x > xHi) x = xHi;
