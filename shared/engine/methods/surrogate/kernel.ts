@@ -166,6 +166,28 @@ export class SurrogateKernel {
           argmax[o] = k;
         }
       }
+      let inputNow = false;
+      for (let x = 0; x < nIn; x++) if (step[off + x] === k) inputNow = true;
+      const base = k * nH;
+      if (!inputNow) {
+        // No input event in this step: one fused pass (the common case).
+        for (let h = 0; h < nH; h++) {
+          const el = vLeak[h]!;
+          const c = cur[h]!;
+          const uh = el + alpha[h]! * (v[h]! - el) + gamma[h]! * c;
+          cur[h] = beta[h]! * c;
+          const sh = smooth ? smoothFn(uh - vThreshold[h]!, sBeta) : uh >= vThreshold[h]! ? 1 : 0;
+          u[base + h] = uh;
+          s[base + h] = sh;
+          v[h] = uh;
+          if (sh !== 0) {
+            v[h] = uh + sh * (vReset[h]! - uh);
+            for (let o = 0; o < nO; o++) io[o] = io[o]! + wout[o * nH + h]! * sh;
+            spikes++;
+          }
+        }
+        continue;
+      }
       for (let h = 0; h < nH; h++) {
         const el = vLeak[h]!;
         const c = cur[h]!;
@@ -180,12 +202,9 @@ export class SurrogateKernel {
           cur[h] = cur[h]! + w * jeF[x * nH + h]!;
         }
       }
-      const base = k * nH;
       for (let h = 0; h < nH; h++) {
         const uh = v[h]!;
-        let sh: number;
-        if (smooth) sh = smoothFn(uh - vThreshold[h]!, sBeta);
-        else sh = uh >= vThreshold[h]! ? 1 : 0;
+        const sh = smooth ? smoothFn(uh - vThreshold[h]!, sBeta) : uh >= vThreshold[h]! ? 1 : 0;
         u[base + h] = uh;
         s[base + h] = sh;
         if (sh !== 0) {
@@ -221,7 +240,7 @@ export class SurrogateKernel {
    * `gradOutput` [nO × nH]. `f` must be the forward's side (for ϑ, V_r), `b` the model's.
    */
   backward(step: Int32Array, delta: Float64Array, n: number, f: KernelSide, b: KernelSide, gradInput: Float64Array, gradOutput: Float64Array): void {
-    const { nIn, nH, nO, timeSteps: T, u, s, gV, gI, gU, gVo, gIo, gUo, argmax, dLogits } = this;
+    const { nIn, nH, nO, u, s, gV, gI, gU, gVo, gIo, gUo, argmax, dLogits } = this;
     const off = n * nIn;
     let jp = this.jpF;
     let je = this.jeF;
@@ -242,8 +261,13 @@ export class SurrogateKernel {
     gI.fill(0);
     gVo.fill(0);
     gIo.fill(0);
-    for (let k = T; k >= 1; k--) {
+    // Nothing reaches the loss after the last readout maximum: start BPTT there.
+    let kLast = 1;
+    for (let o = 0; o < nO; o++) if (argmax[o]! > kLast) kLast = argmax[o]!;
+    for (let k = kLast; k >= 1; k--) {
       for (let o = 0; o < nO; o++) gUo[o] = gVo[o]! + (argmax[o] === k ? dLogits[o]! : 0);
+      let inputNow = false;
+      for (let x = 0; x < nIn; x++) if (step[off + x] === k) inputNow = true;
       const base = k * nH;
       for (let h = 0; h < nH; h++) {
         const sh = s[base + h]!;
@@ -266,16 +290,24 @@ export class SurrogateKernel {
         const gv = gV[h]!;
         let g = gv * (1 - sh) + ds * d;
         if (full) g += gv * (vReset[h]! - uh) * d;
-        gU[h] = g;
+        if (inputNow) {
+          gU[h] = g;
+        } else {
+          gI[h] = beta[h]! * gI[h]! + gamma[h]! * g;
+          gV[h] = alpha[h]! * g;
+        }
       }
-      for (let x = 0; x < nIn; x++) {
-        if (step[off + x] !== k) continue;
-        for (let h = 0; h < nH; h++) gradInput[h * nIn + x] = gradInput[h * nIn + x]! + gU[h]! * jp[x * nH + h]! + gI[h]! * je[x * nH + h]!;
-      }
-      for (let h = 0; h < nH; h++) {
-        const g = gU[h]!;
-        gI[h] = beta[h]! * gI[h]! + gamma[h]! * g;
-        gV[h] = alpha[h]! * g;
+      if (inputNow) {
+        // ∂L/∂U_k and ∂L/∂I_k (before propagating to k − 1) give the input-weight gradients.
+        for (let x = 0; x < nIn; x++) {
+          if (step[off + x] !== k) continue;
+          for (let h = 0; h < nH; h++) gradInput[h * nIn + x] = gradInput[h * nIn + x]! + gU[h]! * jp[x * nH + h]! + gI[h]! * je[x * nH + h]!;
+        }
+        for (let h = 0; h < nH; h++) {
+          const g = gU[h]!;
+          gI[h] = beta[h]! * gI[h]! + gamma[h]! * g;
+          gV[h] = alpha[h]! * g;
+        }
       }
       for (let o = 0; o < nO; o++) {
         const g = gUo[o]!;
