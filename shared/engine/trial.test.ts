@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { Mode, NotImplementedError, parseTrialConfig, TrialResult, ValidationError, type TrialConfig, type TrialResult as Result } from '../contracts/index.ts';
+import { MODES } from './modes.ts';
+import { runTrial, startTrial } from './trial.ts';
+
+/** A small trial: a few seconds, enough to exercise every part of the loop. */
+function tiny(overrides: Record<string, unknown> = {}): TrialConfig {
+  return parseTrialConfig({
+    method: 'surrogate',
+    seed: 3,
+    dataset: { trainSize: 300, validationSize: 150, testSize: 150 },
+    network: { hiddenSize: 30 },
+    training: { epochs: 4, batchSize: 25, learningRate: 0.005 },
+    ...overrides,
+  });
+}
+
+/** The result without wall-clock times (not part of determinism). */
+function deterministicPart(r: Result): unknown {
+  return { ...r, wallTimeMs: 0, epochs: r.epochs.map((e) => ({ ...e, wallTimeMs: 0 })) };
+}
+
+describe('trial session', () => {
+  it('runs to a valid result; the same config and seed give an identical result', () => {
+    const a = runTrial(tiny());
+    const b = runTrial(tiny());
+    expect(() => TrialResult.parse(a)).not.toThrow();
+    expect(a.status).toBe('completed');
+    expect(a.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    expect(a.testAccuracy).not.toBeNull();
+    expect(deterministicPart(a)).toEqual(deterministicPart(b));
+    const other = runTrial(tiny({ seed: 4 }));
+    expect(other.epochs[0]!.trainLoss).not.toBe(a.epochs[0]!.trainLoss);
+    expect(other.trialId).not.toBe(a.trialId);
+  });
+
+  it('checkpoint after epoch 2 and resume (through JSON) equals the uninterrupted run bit for bit', () => {
+    const config = tiny();
+    const whole = runTrial(config);
+    const first = startTrial(config);
+    first.runEpoch();
+    first.runEpoch();
+    const checkpoint = JSON.parse(JSON.stringify(first.checkpoint()));
+    const resumed = startTrial(config, checkpoint);
+    expect(resumed.epochsDone).toBe(2);
+    while (!resumed.finished) resumed.runEpoch();
+    const r = resumed.finish();
+    expect(deterministicPart(r)).toEqual(deterministicPart(whole));
+  });
+
+  it('restores the best-validation parameters and reports that epoch', () => {
+    const r = runTrial(tiny({ training: { epochs: 5, batchSize: 25, learningRate: 0.005 } }));
+    const best = Math.max(...r.epochs.map((e) => e.validationAccuracy));
+    expect(r.epochs[r.bestEpoch - 1]!.validationAccuracy).toBe(best);
+    expect(r.validationAccuracy).toBe(best);
+  });
+
+  it('stops early when validation accuracy stalls', () => {
+    const r = runTrial(tiny({ training: { epochs: 50, batchSize: 25, learningRate: 1e-9, earlyStoppingPatience: 2 } }));
+    expect(r.status).toBe('completed');
+    expect(r.epochs.length).toBe(3);
+  });
+
+  it('a divergence (non-finite loss) is a result with a reason, not an exception', () => {
+    const r = runTrial(tiny({ init: { outputWeightMean: 1e308, outputWeightSd: 0 } }));
+    expect(r.status).toBe('diverged');
+    expect(r.error).toMatch(/non-finite/);
+    expect(() => TrialResult.parse(r)).not.toThrow();
+  });
+
+  it('pruning finishes with status pruned', () => {
+    const s = startTrial(tiny());
+    s.runEpoch();
+    expect(s.finish('pruned').status).toBe('pruned');
+  });
+
+  it('rejects a checkpoint of another trial', () => {
+    const s = startTrial(tiny());
+    s.runEpoch();
+    expect(() => startTrial(tiny({ seed: 9 }), s.checkpoint())).toThrow(/checkpoint is of trial/);
+  });
+});
+
+describe('trial config validation', () => {
+  it('names the field path of a bad value', () => {
+    const bad = (input: unknown) => {
+      try {
+        parseTrialConfig(input);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValidationError);
+        return (e as ValidationError).issues.map((i) => i.path);
+      }
+      throw new Error('accepted a bad config');
+    };
+    expect(bad({ method: 'surrogate', training: { learningRate: -1 } })).toEqual(['training.learningRate']);
+    expect(bad({ method: 'surrogate', surrogate: { beta: 0 } })).toEqual(['surrogate.beta']);
+    expect(bad({ method: 'surrogate', surrogate: { shape: 'box' } })).toEqual(['surrogate.shape']);
+    expect(bad({ method: 'surrogate', network: { hiddenSize: 2.5 } })).toEqual(['network.hiddenSize']);
+    expect(bad({ method: 'surrogate', neuron: { vThreshold: -1 } })).toEqual(['neuron.vThreshold']);
+    expect(bad({ method: 'surrogate', simulation: { timesteps: 40 } })).toEqual(['simulation']);
+  });
+
+  it('keeps the paths the dashboard relies on', () => {
+    const c = parseTrialConfig({ method: 'surrogate' });
+    expect(c.method === 'surrogate' && c.training.learningRate).toBe(0.002);
+    expect(c.method === 'surrogate' && c.surrogate.beta).toBe(5);
+  });
+
+  const unbuiltMode = Mode.options.find((m) => !MODES[m]);
+  it.skipIf(unbuiltMode === undefined)('rejects a mode the engine has not built yet', () => {
+    expect(() => startTrial(tiny({ mode: unbuiltMode }))).toThrow(NotImplementedError);
+  });
+});
