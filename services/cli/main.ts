@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { SpikeSweepError } from '../../shared/contracts/index.ts';
 import * as services from './commands/services.ts';
 import * as run from './commands/run.ts';
+import * as gradcheck from './commands/gradcheck.ts';
 
 const program = new Command('spikesweep')
   .description('Robustness studies of gradient-based training of spiking networks on emulated analog chips')
@@ -13,7 +14,7 @@ const program = new Command('spikesweep')
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [services, run]) command.register(program);
+for (const command of [services, run, gradcheck]) command.register(program);
 
 function exitWith(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode);
