@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { SpikeSweepError } from '../../shared/contracts/index.ts';
 import * as services from './commands/services.ts';
+import * as dataset from './commands/dataset.ts';
+import * as trial from './commands/trial.ts';
 import * as run from './commands/run.ts';
 import * as gradcheck from './commands/gradcheck.ts';
 
@@ -14,7 +16,7 @@ const program = new Command('spikesweep')
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [services, run, gradcheck]) command.register(program);
+for (const command of [services, dataset, trial, run, gradcheck]) command.register(program);
 
 function exitWith(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode);
