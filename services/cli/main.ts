@@ -8,6 +8,7 @@ import * as services from './commands/services.ts';
 import * as dataset from './commands/dataset.ts';
 import * as trial from './commands/trial.ts';
 import * as run from './commands/run.ts';
+import * as serve from './commands/serve.ts';
 import * as gradcheck from './commands/gradcheck.ts';
 
 const program = new Command('spikesweep')
@@ -16,7 +17,7 @@ const program = new Command('spikesweep')
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [services, dataset, trial, run, gradcheck]) command.register(program);
+for (const command of [services, dataset, trial, run, gradcheck, serve]) command.register(program);
 
 function exitWith(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode);
