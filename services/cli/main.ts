@@ -10,6 +10,7 @@ import * as trial from './commands/trial.ts';
 import * as run from './commands/run.ts';
 import * as serve from './commands/serve.ts';
 import * as gradcheck from './commands/gradcheck.ts';
+import * as dashboard from './commands/dashboard.ts';
 
 const program = new Command('spikesweep')
   .description('Robustness studies of gradient-based training of spiking networks on emulated analog chips')
@@ -17,7 +18,7 @@ const program = new Command('spikesweep')
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [services, dataset, trial, run, gradcheck, serve]) command.register(program);
+for (const command of [services, dataset, trial, run, gradcheck, dashboard, serve]) command.register(program);
 
 function exitWith(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode);

@@ -251,9 +251,11 @@ export function recommend(groups: readonly GroupSummary[]): Recommendation | nul
     const what = comparedWith.costMeasure === 'hardwareTimeMs' ? 'in hardware time' : 'in wall time';
     const r = comparedWith.costRatio;
     parts.push(
-      r >= 1
+      r >= 1.05
         ? `${r.toFixed(1)}× cheaper ${what} than ${label(runnerUp)}`
-        : `${(1 / r).toFixed(1)}× costlier ${what} than ${label(runnerUp)}`,
+        : r > 1 / 1.05
+          ? `about as costly ${what} as ${label(runnerUp)}`
+          : `${(1 / r).toFixed(1)}× costlier ${what} than ${label(runnerUp)}`,
     );
   }
   return {

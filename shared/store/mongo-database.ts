@@ -1,5 +1,6 @@
-import { Double, MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerSelectionError, type Collection, type Document } from 'mongodb';
+import { Double, MongoBulkWriteError, MongoNetworkError, MongoServerSelectionError, type Collection, type Document } from 'mongodb';
 import { ServiceUnavailableError } from '../contracts/index.ts';
+import { createMongo } from '../clients/mongo.ts';
 import type { Database, Doc, DocCollection, Filter, FindOptions, UpdateDoc, UpdateOp } from './collection.ts';
 
 /** Network and server-selection failures become ServiceUnavailableError (retryable). */
@@ -99,40 +100,36 @@ class MongoCollection implements DocCollection {
 }
 
 /**
- * Connects to MongoDB or a MongoDB-wire server (FerretDB). Fails with ServiceUnavailableError
- * when the server cannot be reached within `serverSelectionTimeoutMs`.
+ * Connects (through the shared client factory) to MongoDB or a MongoDB-wire server (FerretDB).
+ * Fails with ServiceUnavailableError when no server answers within `serverSelectionTimeoutMs`.
  */
 export async function connectMongoDatabase(options: {
   url: string;
   dbName: string;
   serverSelectionTimeoutMs?: number;
 }): Promise<Database> {
-  const client = new MongoClient(options.url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000 });
-  await guarded('connect', () => client.connect());
-  const db = client.db(options.dbName);
+  const handle = await createMongo(options.url, options.dbName, {
+    serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5000,
+    appName: 'spikesweep-results',
+  });
   const collections = new Map<string, MongoCollection>();
-  let closed = false;
   return {
     collection(name) {
       let c = collections.get(name);
       if (!c) {
-        c = new MongoCollection(db.collection<Doc>(name));
+        c = new MongoCollection(handle.db.collection<Doc>(name));
         collections.set(name, c);
       }
       return c;
     },
     async ping() {
       try {
-        await db.command({ ping: 1 });
+        await handle.db.command({ ping: 1 });
         return true;
       } catch {
         return false;
       }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await client.close();
-    },
+    close: () => handle.close(),
   };
 }

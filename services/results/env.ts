@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { DEFAULT_QUEUE_PREFIX } from '../../shared/contracts/index.ts';
+import { parseOrThrow } from '../../shared/contracts/validate.ts';
+
+/** The results service's environment, parsed once at start-up. Every default lives here. */
+export const Env = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017'),
+  MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spikesweep'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULT_QUEUE_PREFIX),
+  /** Results messages applied at once. 1 keeps the writes of one trial in order. */
+  RESULTS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Port of the REST API, the dashboard and /healthz, /readyz; 0 picks a free port. */
+  RESULTS_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  RESULTS_HOST: z.string().default('127.0.0.1'),
+  /** How often the dashboard re-reads a running sweep. */
+  DASHBOARD_POLL_MS: z.coerce.number().int().min(500).default(5000),
+});
+export type Env = z.infer<typeof Env>;
+
+export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const known = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  return parseOrThrow(Env, known, 'spikesweep:invalid-input');
+}

@@ -1,0 +1,54 @@
+/**
+ * The results service, startable in process (tests, `spikesweep serve`): the MongoDB store
+ * (single writer), the consumer of the `results` queue, and the HTTP API with the dashboard.
+ * `close()` stops them in reverse start order and is safe to call twice.
+ */
+import { closeRedis, createRedis } from '../../shared/clients/redis.ts';
+import { consumeResults } from '../../shared/queue/results-consumer.ts';
+import { listen } from '../../shared/sweep/health.ts';
+import { jsonLogger, Lifecycle, type Logger } from '../../shared/sweep/lifecycle.ts';
+import { createMongoStore, type Store } from '../../shared/store/index.ts';
+import { createResultsApp } from './api.ts';
+import type { Env } from './env.ts';
+
+export interface ResultsService {
+  readonly port: number;
+  readonly url: string;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+export async function startResultsService(env: Env, options: { log?: Logger } = {}): Promise<ResultsService> {
+  const log = options.log ?? jsonLogger('results');
+  const lifecycle = new Lifecycle(log);
+  try {
+    const store = await createMongoStore({ url: env.MONGO_URL, dbName: env.MONGO_DB });
+    lifecycle.add('store', () => store.close());
+    // Completes summary contributions a crash interrupted (idempotent, cheap when none are).
+    await store.repair();
+
+    const redis = createRedis(env.REDIS_URL, { connectionName: 'spikesweep-results' });
+    lifecycle.add('redis', () => closeRedis(redis));
+    const consumer = consumeResults({ connection: redis, prefix: env.QUEUE_PREFIX, concurrency: env.RESULTS_CONCURRENCY }, (message) =>
+      store.apply(message),
+    );
+    consumer.worker.on('failed', (job, error) => {
+      log.warn('results message failed; BullMQ retries it', { jobId: job?.id, attemptsMade: job?.attemptsMade, error: String(error) });
+    });
+    consumer.worker.on('error', (error) => log.error('results consumer error', { error: String(error) }));
+    lifecycle.add('results consumer', () => consumer.close());
+
+    const app = createResultsApp(store, {
+      readiness: { mongo: () => store.ping(), redis: async () => (await redis.ping()) === 'PONG' },
+      pollMs: env.DASHBOARD_POLL_MS,
+    });
+    const http = await listen(app, env.RESULTS_PORT, env.RESULTS_HOST);
+    lifecycle.add('http', () => http.close());
+    const url = `http://${env.RESULTS_HOST}:${http.port}`;
+    log.info('ready', { url });
+    return { port: http.port, url, store, close: () => lifecycle.close() };
+  } catch (error) {
+    await lifecycle.close();
+    throw error;
+  }
+}
