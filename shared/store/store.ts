@@ -204,7 +204,8 @@ export class Store implements ResultStore {
     await this.sweeps.bulkUpdate([
       {
         filter: { _id: sweep.sweepId },
-        update: { $set: { ...rest, planned: trials.length }, $setOnInsert: { statusAt: '' } },
+        // The spec is kept as JSON text: its axis keys are config paths with dots, which FerretDB rejects as field names.
+        update: { $set: { ...rest, spec: JSON.stringify(rest.spec), planned: trials.length }, $setOnInsert: { statusAt: '' } },
         upsert: true,
       },
     ]);
@@ -377,7 +378,7 @@ export class Store implements ResultStore {
     return SweepRecord.parse({
       sweepId,
       name: doc.name,
-      spec: doc.spec,
+      spec: typeof doc.spec === 'string' ? JSON.parse(doc.spec) : doc.spec,
       createdAt: doc.createdAt,
       axes: doc.axes,
       status: doc.status,
