@@ -171,20 +171,37 @@ export class SurrogateKernel {
       const base = k * nH;
       if (!inputNow) {
         // No input event in this step: one fused pass (the common case).
+        if (!smooth) {
+          // The real network: Heaviside spikes (s = 1 adds the W_out column to the readout currents).
+          for (let h = 0; h < nH; h++) {
+            const el = vLeak[h]!;
+            const c = cur[h]!;
+            const uh = el + alpha[h]! * (v[h]! - el) + gamma[h]! * c;
+            cur[h] = beta[h]! * c;
+            u[base + h] = uh;
+            if (uh >= vThreshold[h]!) {
+              s[base + h] = 1;
+              v[h] = uh + (vReset[h]! - uh);
+              for (let o = 0; o < nO; o++) io[o] = io[o]! + wout[o * nH + h]!;
+              spikes++;
+            } else {
+              s[base + h] = 0;
+              v[h] = uh;
+            }
+          }
+          continue;
+        }
         for (let h = 0; h < nH; h++) {
           const el = vLeak[h]!;
           const c = cur[h]!;
           const uh = el + alpha[h]! * (v[h]! - el) + gamma[h]! * c;
           cur[h] = beta[h]! * c;
-          const sh = smooth ? smoothFn(uh - vThreshold[h]!, sBeta) : uh >= vThreshold[h]! ? 1 : 0;
+          const sh = smoothFn(uh - vThreshold[h]!, sBeta);
           u[base + h] = uh;
           s[base + h] = sh;
-          v[h] = uh;
-          if (sh !== 0) {
-            v[h] = uh + sh * (vReset[h]! - uh);
-            for (let o = 0; o < nO; o++) io[o] = io[o]! + wout[o * nH + h]! * sh;
-            spikes++;
-          }
+          v[h] = uh + sh * (vReset[h]! - uh);
+          for (let o = 0; o < nO; o++) io[o] = io[o]! + wout[o * nH + h]! * sh;
+          if (sh !== 0) spikes++;
         }
         continue;
       }
@@ -269,10 +286,18 @@ export class SurrogateKernel {
       let inputNow = false;
       for (let x = 0; x < nIn; x++) if (step[off + x] === k) inputNow = true;
       const base = k * nH;
+      // ∂L/∂s_h = Σ_o W_out[o, h]·∂L/∂I_out[o]: unrolled for the usual 3 readouts (same summation order).
+      const g0 = gIo[0]!;
+      const g1 = nO > 1 ? gIo[1]! : 0;
+      const g2 = nO > 2 ? gIo[2]! : 0;
       for (let h = 0; h < nH; h++) {
         const sh = s[base + h]!;
-        let ds = 0;
-        for (let o = 0; o < nO; o++) ds += wout[o * nH + h]! * gIo[o]!;
+        let ds: number;
+        if (nO === 3) ds = 0 + wout[h]! * g0 + wout[nH + h]! * g1 + wout[2 * nH + h]! * g2;
+        else {
+          ds = 0;
+          for (let o = 0; o < nO; o++) ds += wout[o * nH + h]! * gIo[o]!;
+        }
         if (sh !== 0) for (let o = 0; o < nO; o++) gradOutput[o * nH + h] = gradOutput[o * nH + h]! + sh * gIo[o]!;
         const uh = u[base + h]!;
         const x = uh - vThreshold[h]!;
