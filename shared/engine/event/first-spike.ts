@@ -45,6 +45,10 @@ export interface FirstSpikeScratch {
   tableTauSyn: number;
   /** Per output neuron: size of the causal set (0 when it does not spike). */
   readonly causalCount: Int32Array;
+  /** When true, firstSpikeLayer also writes each spiking neuron's synaptic current I(t*). */
+  recordCurrents: boolean;
+  /** Per output neuron: I(t*) (written only when recordCurrents). */
+  readonly currentAtSpike: Float64Array;
   /** Packed sort keys (see packedSort) and their 32-bit words. */
   readonly keys: Float64Array;
   readonly keyWords: Uint32Array;
@@ -67,6 +71,8 @@ export function createFirstSpikeScratch(nIn: number, nOut: number): FirstSpikeSc
     tableTauMem: NaN,
     tableTauSyn: NaN,
     causalCount: new Int32Array(nOut),
+    recordCurrents: false,
+    currentAtSpike: new Float64Array(nOut),
     keys,
     keyWords: new Uint32Array(keys.buffer),
     indexMask,
@@ -129,6 +135,23 @@ function packedSort(times: Float64Array, offset: number, finite: number, scratch
   view.sort();
   for (let c = 0; c < finite; c++) order[c] = words[2 * c]! & mask;
   return true;
+}
+
+/**
+ * Loads an already sorted event list (times ascending, with the input index of each event)
+ * instead of one time per input: inputs may then spike several times, each event adding its
+ * input's weight. `scratch` must have room for `count` events.
+ */
+export function loadSortedEvents(times: Float64Array, sources: Int32Array, count: number, scratch: FirstSpikeScratch): void {
+  const origin = count > 0 ? times[0]! : 0;
+  for (let c = 0; c < count; c++) {
+    scratch.order[c] = sources[c]!;
+    scratch.shifted[c] = times[c]! - origin;
+  }
+  scratch.finiteCount = count;
+  scratch.origin = origin;
+  scratch.tableTauMem = NaN;
+  scratch.tableTauSyn = NaN;
 }
 
 /** Makes sure the exponential tables hold (τ_m, τ_s). */
@@ -205,6 +228,7 @@ export function firstSpikeLayer(
         else if (x > xHi) x = xHi;
         tStar = scratch.origin + x * tauM;
         causal = c + 1;
+        if (scratch.recordCurrents) scratch.currentAtSpike[n] = a * Math.exp(-x);
         break;
       }
     } else {
@@ -258,6 +282,7 @@ export function firstSpikeLayer(
         else if (u > uHi) u = uHi;
         tStar = scratch.origin + u;
         causal = c + 1;
+        if (scratch.recordCurrents) scratch.currentAtSpike[n] = as * Math.exp(-u / tauS);
         break;
       }
     }

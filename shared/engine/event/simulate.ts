@@ -9,7 +9,7 @@
  * time in between; as V is continuous a zero-length interval cannot hold a crossing, so the
  * result does not depend on their order (up to the rounding of I's sum).
  */
-import { nextCrossing } from './crossing.ts';
+import { nextCrossing, powRatio, U_SPACE_MIN_RATIO_GAP } from './crossing.ts';
 import type { LifLayerParams } from './lif.ts';
 import { pspKernel } from './lif.ts';
 
@@ -79,6 +79,9 @@ export function simulateLayer(
     const tauM = params.tauMemMs[n]!;
     const tauS = params.tauSynMs[n]!;
     const vReset = params.vReset[n]!;
+    const ratio = tauM / tauS;
+    const uSpace = Math.abs(ratio - 1) > U_SPACE_MIN_RATIO_GAP;
+    const kFactor = tauS / (tauM - tauS);
     const row = n * nIn;
     const base = n * maxSpikes;
     let count = 0;
@@ -107,8 +110,16 @@ export function simulateLayer(
       }
       if (count >= maxSpikes || tNext === Infinity) break;
       if (span > 0) {
-        v = v * Math.exp(-span / tauM) + current * pspKernel(span, tauM, tauS);
-        current *= Math.exp(-span / tauS);
+        if (uSpace) {
+          // e^{−span/τ_s} = u^r with u = e^{−span/τ_m}: one exponential per interval.
+          const u = Math.exp(-span / tauM);
+          const ur = powRatio(u, ratio);
+          v = v * u + current * kFactor * (u - ur);
+          current *= ur;
+        } else {
+          v = v * Math.exp(-span / tauM) + current * pspKernel(span, tauM, tauS);
+          current *= Math.exp(-span / tauS);
+        }
       }
       tPrev = tNext;
       if (e >= events.count || events.times[e]! > tEndMs) break;
@@ -132,16 +143,43 @@ export function spikesToEvents(spikes: LayerSpikes, out: SpikeEvents, order: Int
     const c = spikes.counts[n]!;
     for (let k = 0; k < c; k++) slots[count++] = n * spikes.maxSpikesPerNeuron + k;
   }
-  const view = slots.subarray(0, count);
-  view.sort((a, b) => spikes.times[a]! - spikes.times[b]! || a - b);
+  sortSlotsByTime(spikes.times, slots, count, out.times);
   for (let c = 0; c < count; c++) {
-    const slot = view[c]!;
+    const slot = slots[c]!;
     out.times[c] = spikes.times[slot]!;
     out.sources[c] = Math.floor(slot / spikes.maxSpikesPerNeuron);
     out.slots[c] = slot;
   }
   out.count = count;
   return out;
+}
+
+/**
+ * Sorts slots[0…count) by times[slot] (ties by slot). For times ≥ 0 it sorts packed keys
+ * natively — the time with its lowest mantissa bits replaced by the slot number, so times
+ * closer than ~2^(bits−52) relative may come out in either order (no spike time changes
+ * beyond rounding); `keys` (length ≥ count) is scratch. Otherwise a comparator sort.
+ */
+function sortSlotsByTime(times: Float64Array, slots: Int32Array, count: number, keys: Float64Array): void {
+  let maxSlot = 0;
+  let nonNegative = true;
+  for (let c = 0; c < count; c++) {
+    maxSlot = Math.max(maxSlot, slots[c]!);
+    if (!(times[slots[c]!]! >= 0)) nonNegative = false;
+  }
+  let mask = 1;
+  while (mask < maxSlot) mask = mask * 2 + 1;
+  if (!nonNegative || mask > 0xfffff) {
+    slots.subarray(0, count).sort((a, b) => times[a]! - times[b]! || a - b);
+    return;
+  }
+  const words = new Uint32Array(keys.buffer, keys.byteOffset, 2 * count);
+  for (let c = 0; c < count; c++) {
+    keys[c] = times[slots[c]!]!;
+    words[2 * c] = ((words[2 * c]! & ~mask) | slots[c]!) >>> 0; // little-endian: low word first
+  }
+  keys.subarray(0, count).sort();
+  for (let c = 0; c < count; c++) slots[c] = words[2 * c]! & mask;
 }
 
 /** Input events from one spike time per input (Infinity = no spike), sorted. */

@@ -8,6 +8,7 @@
  * Shapes as in spike-time: hiddenWeights [H × nIn], outputWeights [nOut × (H + bias)].
  */
 import type { TtfsLossConfig } from '../../../contracts/methods/spike-time.ts';
+import { createFirstSpikeScratch, firstSpikeLayer, loadSortedEvents, type FirstSpikeScratch } from '../../event/first-spike.ts';
 import type { LifLayerParams } from '../../event/lif.ts';
 import {
   createLayerSpikes,
@@ -36,6 +37,7 @@ export class EventPropNetwork implements SpikeNetwork {
   private readonly gradHiddenEvents: Float64Array;
   private readonly gradHiddenSpikes: Float64Array;
   private readonly gradInputEvents: Float64Array;
+  private readonly outputScratch: FirstSpikeScratch;
 
   constructor(
     readonly nIn: number,
@@ -57,6 +59,8 @@ export class EventPropNetwork implements SpikeNetwork {
     this.gradHiddenEvents = new Float64Array(nHidden * maxSpikesPerNeuron + 1);
     this.gradHiddenSpikes = new Float64Array(nHidden * maxSpikesPerNeuron);
     this.gradInputEvents = new Float64Array(nIn);
+    this.outputScratch = createFirstSpikeScratch(nHidden * maxSpikesPerNeuron + 1, nOut);
+    this.outputScratch.recordCurrents = true;
   }
 
   /** Forward pass of one sample (input times at inputs[offset …]); returns the predicted class. */
@@ -73,8 +77,26 @@ export class EventPropNetwork implements SpikeNetwork {
     if (perturbHidden) perturbHidden(this.hiddenSpikes.times, this.maxSpikesPerNeuron);
     spikesToEvents(this.hiddenSpikes, this.hiddenEvents, this.sortScratch);
     if (this.outputBiasTimeMs !== null) insertEvent(this.hiddenEvents, this.outputBiasTimeMs, this.nHidden);
-    simulateLayer(this.hiddenEvents, weights.outputWeights, this.nOutputIn, params.output, this.tEndMs, this.outputSpikes);
-    this.outputTimes.set(this.outputSpikes.times);
+    // Only the output neurons' first spikes enter the loss: the closed-form first-spike kernel
+    // over the hidden events gives them (equal to simulateLayer with one spike; a test checks).
+    const ev = this.hiddenEvents;
+    const scratch = this.outputScratch;
+    loadSortedEvents(ev.times, ev.sources, ev.count, scratch);
+    firstSpikeLayer(ev.times, 0, this.nOutputIn, weights.outputWeights, params.output, this.outputTimes, 0, this.nOut, scratch);
+    const out = this.outputSpikes;
+    for (let k = 0; k < this.nOut; k++) {
+      const t = this.outputTimes[k]!;
+      if (t <= this.tEndMs) {
+        out.times[k] = t;
+        out.counts[k] = 1;
+        out.eventsBefore[k] = scratch.causalCount[k]!;
+        out.currents[k] = scratch.currentAtSpike[k]!;
+      } else {
+        this.outputTimes[k] = Infinity;
+        out.times[k] = Infinity;
+        out.counts[k] = 0;
+      }
+    }
     return earliestSpike(this.outputTimes, 0, this.nOut);
   }
 
