@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Mt19937 } from '../random.ts';
 import { lambertW0 } from './lambert-w.ts';
-import { createFirstSpikeScratch, firstSpikeLayer, sortInputs } from './first-spike.ts';
+import { createFirstSpikeScratch, firstSpikeLayer, loadSortedEvents, sortInputs } from './first-spike.ts';
 import { uniformLifParams } from './lif.ts';
-import { createLayerSpikes, createSpikeEvents, simulateLayer, timesToEvents } from './simulate.ts';
+import { createLayerSpikes, createSpikeEvents, simulateLayer, spikesToEvents, timesToEvents } from './simulate.ts';
 
 function randomLayer(rng: Mt19937, nIn: number, nOut: number) {
   const times = new Float64Array(nIn);
@@ -107,5 +107,49 @@ describe('firstSpikeLayer', () => {
       expect(out[n]).toBe(one[0]);
     }
     expect(out[0]).not.toBe(out[1]);
+  });
+});
+
+describe('firstSpikeLayer on event lists (inputs spiking several times)', () => {
+  it('equals the event simulation of the first spike, with the same causal set and current', () => {
+    const rng = new Mt19937(21);
+    for (const [tm, ts] of [
+      [20, 5],
+      [10, 5],
+      [5, 5],
+    ] as const) {
+      let spiking = 0;
+      for (let trial = 0; trial < 10; trial++) {
+        // A multi-spike presynaptic layer driven by 5 inputs.
+        const pre = randomLayer(rng, 5, 12);
+        for (let i = 0; i < pre.weights.length; i++) pre.weights[i] = pre.weights[i]! * 2 + 1;
+        const preParams = uniformLifParams(12, { vThreshold: 1, tauMemMs: tm, tauSynMs: ts });
+        const preSpikes = createLayerSpikes(12, 6);
+        simulateLayer(timesToEvents(pre.times, createSpikeEvents(5)), pre.weights, 5, preParams, 200, preSpikes);
+        const events = spikesToEvents(preSpikes, createSpikeEvents(72));
+        const nOut = 4;
+        const weights = new Float64Array(12 * nOut);
+        for (let i = 0; i < weights.length; i++) weights[i] = (rng.randomSample() - 0.2) * 2;
+        const params = uniformLifParams(nOut, { vThreshold: 1, tauMemMs: tm, tauSynMs: ts });
+        const scratch = createFirstSpikeScratch(72, nOut);
+        scratch.recordCurrents = true;
+        loadSortedEvents(events.times, events.sources, events.count, scratch);
+        const out = new Float64Array(nOut);
+        firstSpikeLayer(events.times, 0, 12, weights, params, out, 0, nOut, scratch);
+        const ref = createLayerSpikes(nOut, 1);
+        simulateLayer(events, weights, 12, params, 1e6, ref);
+        for (let n = 0; n < nOut; n++) {
+          if (ref.counts[n] === 0) {
+            expect(out[n]).toBe(Infinity);
+            continue;
+          }
+          spiking++;
+          expect(Math.abs(out[n]! - ref.times[n]!)).toBeLessThan(1e-9);
+          expect(scratch.causalCount[n]).toBe(ref.eventsBefore[n]);
+          expect(scratch.currentAtSpike[n]).toBeCloseTo(ref.currents[n]!, 9);
+        }
+      }
+      expect(spiking).toBeGreaterThan(10);
+    }
   });
 });
