@@ -45,6 +45,9 @@ export function createSchedulerApp(
   api.post('/sweeps/:id/resume', async (req, res) => {
     res.json(await scheduler.resume(req.params.id));
   });
+  api.get('/queue', async (_req, res) => {
+    res.json(await scheduler.queueDepth());
+  });
   app.use('/api', api);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'spikesweep:not-found', message: 'no such route', issues: [] } });

@@ -98,7 +98,11 @@ export class SweepScheduler {
     if (!state) throw new NotFoundError(`no sweep ${sweepId}`);
     const ids = await this.states.trialIds(sweepId);
     const counts = { ...EMPTY_COUNTS };
-    const summary = await this.deps.store.getSummary(sweepId).catch(() => null);
+    // Until the results service has written the sweep, the store does not know it: counts stay 0.
+    const summary = await this.deps.store.getSummary(sweepId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
     if (summary) Object.assign(counts, summary.byStatus);
     const finished = counts.completed + counts.failed + counts.diverged + counts.pruned;
     const elapsedMs = Date.now() - Date.parse(state.createdAt);
@@ -130,6 +134,17 @@ export class SweepScheduler {
       etaMs,
       queue,
     };
+  }
+
+  /**
+   * Trials waiting or running across all sweeps; `depth` (= waiting + active) is what an
+   * autoscaler compares with one trial per worker (KEDA metrics-api, infra/k8s).
+   */
+  async queueDepth(): Promise<{ waiting: number; active: number; delayed: number; depth: number }> {
+    const c = await this.deps.trials.getJobCounts('wait', 'prioritized', 'active', 'delayed');
+    const waiting = (c.wait ?? 0) + (c.prioritized ?? 0);
+    const active = c.active ?? 0;
+    return { waiting, active, delayed: c.delayed ?? 0, depth: waiting + active };
   }
 
   async list(offset = 0, limit = 50): Promise<SweepState[]> {
