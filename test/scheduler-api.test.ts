@@ -137,6 +137,7 @@ describe('scheduler API', () => {
     const progress = (await res.json()) as Record<string, unknown>;
     expect(progress).toMatchObject({ planned: 6, finished: 0, progress: 0, etaMs: null, status: 'running', queue: { waiting: 6, active: 0 } });
     expect(progress.counts).toBeDefined();
+    expect(await (await fetch(`${base}/api/queue`)).json()).toEqual({ waiting: 7, active: 0, delayed: 0, depth: 7 }); // 6 + the YAML sweep
     const unknown = await fetch(`${base}/api/sweeps/ffffffffffffffff`);
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('spikesweep:not-found');
