@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parseTrialConfig } from '../shared/contracts/index.ts';
+import { runTrial } from '../shared/engine/trial.ts';
+
+// Short versions of the accuracy studies in bench/spike-time-accuracy.ts and
+// bench/eventprop-accuracy.ts (full Yin-Yang splits, default configs, simulation mode, seed 0),
+// with floors well below what the full runs reach (spike-time 300 epochs, eventprop 100).
+describe('event-based methods learn Yin-Yang (short runs with floors)', () => {
+  it('spike-time: 5 epochs reach ≥ 78 % test accuracy', () => {
+    const result = runTrial(parseTrialConfig({ method: 'spike-time', seed: 0, training: { epochs: 5 } }));
+    expect(result.status).toBe('completed');
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0.78);
+  });
+
+  it('eventprop: 2 epochs reach ≥ 88 % test accuracy', () => {
+    const result = runTrial(parseTrialConfig({ method: 'eventprop', seed: 0, training: { epochs: 2 } }));
+    expect(result.status).toBe('completed');
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0.88);
+  });
+});
