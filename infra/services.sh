@@ -145,8 +145,44 @@ ferretdb_usable() {
 # generate, and the module zip does not contain it. So: download the module source, copy it,
 # write version.txt, and `go build` the copy. If the machine's Go cannot compile it, retry with
 # an older toolchain, which the module proxy also serves.
-build_ferretdb() {
+# Go >= 1.21 understands GOTOOLCHAIN and so can fetch the toolchain FerretDB's go.mod asks for.
+go_new_enough() {
+  local version
+  version=$(go version 2>/dev/null) || return 1 # "go version go1.19.8 linux/amd64"
+  [[ $version =~ go([0-9]+)\.([0-9]+) ]] || return 1
+  ((BASH_REMATCH[1] > 1 || BASH_REMATCH[2] >= 21))
+}
+
+# Debian bookworm's golang-go is Go 1.19: too old for FerretDB 1.24 (go 1.22) and unable to
+# switch toolchains. Fetch the toolchain as the module the Go module proxy serves it as (what
+# GOTOOLCHAIN does by itself in newer Go), cache it, and put it first on PATH.
+use_fetched_go_toolchain() {
+  local module="golang.org/toolchain@v0.0.1-$FALLBACK_GOTOOLCHAIN.$(go env GOOS)-$(go env GOARCH)"
+  local root="${XDG_CACHE_HOME:-$HOME/.cache}/spikesweep/$FALLBACK_GOTOOLCHAIN"
+  if [[ ! -x $root/bin/go ]]; then
+    log "fetching the Go toolchain $FALLBACK_GOTOOLCHAIN from the Go module proxy"
+    local dir
+    dir=$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    [[ -n $dir && -d $dir ]] || die "could not download $module"
+    rm -rf "$root.tmp"
+    mkdir -p "$(dirname "$root")"
+    cp -r "$dir" "$root.tmp"
+    chmod -R u+w "$root.tmp"
+    chmod +x "$root.tmp"/bin/* "$root.tmp"/pkg/tool/*/*
+    rm -rf "$root"
+    mv "$root.tmp" "$root"
+  fi
+  export PATH="$root/bin:$PATH" GOTOOLCHAIN=local
+  go_new_enough || die "the fetched Go toolchain at $root does not run"
+}
+
+ensure_go() {
   command -v go >/dev/null || apt_install golang-go
+  go_new_enough || use_fetched_go_toolchain
+}
+
+build_ferretdb() {
+  ensure_go
   log "building FerretDB $FERRETDB_VERSION from the Go module proxy (a few minutes, once)"
   local src work
   src=$(GOFLAGS=-mod=mod go mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" |
@@ -395,4 +431,5 @@ main() {
   esac
 }
 
-main "$@"
+# run when executed; only define the functions when sourced (to try one of them by hand)
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi
