@@ -64,10 +64,53 @@ const forward = T * (7 * nO + 7 * nH) + hiddenSpikes * 2 * nO + ENCODED_INPUTS *
 const backward = T * (nH * (2 * nO + 12) + 6 * nO) + hiddenSpikes * 2 * nO + ENCODED_INPUTS * 4 * nH;
 const flops = forward + backward;
 
+/**
+ * Machine reference: the cheapest loop of the same shape (nH leaky neurons over T steps, one
+ * multiply-add per state, threshold test, stores), forward only. On a shared or slow machine it
+ * shows how much of the gap to the goal is the machine: no forward+backward can beat it.
+ */
+function machineReferenceUs(): number {
+  const a = new Float64Array(nH).fill(0.85);
+  const g = new Float64Array(nH).fill(0.14);
+  const v = new Float64Array(nH);
+  const c = new Float64Array(nH);
+  const store = new Float64Array((T + 1) * nH);
+  let sink = 0;
+  const once = () => {
+    for (let h = 0; h < nH; h++) {
+      v[h] = 0;
+      c[h] = 1.5 + h * 0.01;
+    }
+    for (let k = 1; k <= T; k++) {
+      for (let h = 0; h < nH; h++) {
+        const cc = c[h]!;
+        const uh = a[h]! * v[h]! + g[h]! * cc;
+        c[h] = a[h]! * cc;
+        store[k * nH + h] = uh;
+        v[h] = uh >= 1 ? 0 : uh;
+      }
+    }
+    sink += v[0]!;
+  };
+  for (let i = 0; i < 2000; i++) once();
+  const c0 = process.cpuUsage();
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 2000) {
+    once();
+    n++;
+  }
+  const cpu = process.cpuUsage(c0);
+  if (sink === Infinity) console.log(sink);
+  return (cpu.user + cpu.system) / n;
+}
+const referenceUs = machineReferenceUs();
+
 console.log(`surrogate throughput (default config: ${ENCODED_INPUTS}-${nH}-${nO}, T = ${T} steps, batch ${batch}, ${config.surrogate.shape})`);
 console.log(`  samples/s per core (forward + backward, per CPU second): ${perSecond.toFixed(0)}   [${samples} samples in ${(cpuMs / 1000).toFixed(2)} CPU s]`);
 console.log(`  samples/s wall clock: ${perWallSecond.toFixed(0)}   [${(ms / 1000).toFixed(2)} s; lower when other jobs share the cores]`);
 console.log(`  µs/sample: ${(1e6 / perSecond).toFixed(1)}`);
 console.log(`  hidden spikes/sample (initial net): ${hiddenSpikes.toFixed(1)}`);
 console.log(`  FLOPs/sample: ${flops.toFixed(0)} (forward ${forward.toFixed(0)}, backward ${backward.toFixed(0)})  => ${((flops * perSecond) / 1e9).toFixed(2)} GFLOP/s`);
+console.log(`  machine reference (forward-only minimal LIF loop, same size): ${referenceUs.toFixed(1)} µs/sample per CPU second; the kernel takes ${((1e6 / perSecond) / referenceUs).toFixed(1)}× that`);
 console.log(`  goal 20000 samples/s/core: ${perSecond >= 20000 ? 'met' : `not met (${((100 * perSecond) / 20000).toFixed(0)} % of goal)`}`);
