@@ -220,7 +220,10 @@ ensure_ferretdb() {
 # Redis
 
 redis_up() {
-  if pid_alive "$REDIS_DIR/redis.pid" redis-server && redis_answers; then
+  if pid_alive "$REDIS_DIR/redis.pid" redis-server; then
+    # ours: give it the start-up time in case it is still loading its AOF
+    wait_for redis redis_answers "$REDIS_DIR/redis.pid" redis-server "$REDIS_DIR/redis.log" ||
+      die "redis (pid $(<"$REDIS_DIR/redis.pid")) runs but does not answer on 127.0.0.1:$REDIS_PORT; try 'down' then 'up'"
     log "redis already runs (pid $(<"$REDIS_DIR/redis.pid"), 127.0.0.1:$REDIS_PORT)"
     return 0
   fi
@@ -338,7 +341,9 @@ mongo_process_name() {
 }
 
 mongo_up() {
-  if pid_alive "$MONGO_DIR/mongo.pid" "$(mongo_process_name)" && mongo_answers; then
+  if pid_alive "$MONGO_DIR/mongo.pid" "$(mongo_process_name)"; then
+    wait_for "$(<"$MONGO_DIR/backend")" mongo_answers "$MONGO_DIR/mongo.pid" "$(mongo_process_name)" "$MONGO_DIR/mongo.log" ||
+      die "$(<"$MONGO_DIR/backend") (pid $(<"$MONGO_DIR/mongo.pid")) runs but does not answer on 127.0.0.1:$MONGO_PORT; try 'down' then 'up'"
     log "$(<"$MONGO_DIR/backend") already runs (pid $(<"$MONGO_DIR/mongo.pid"), 127.0.0.1:$MONGO_PORT)"
     return 0
   fi
