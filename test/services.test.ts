@@ -183,6 +183,23 @@ describe('client factories', () => {
     expect(redis.status).toBe('end');
   });
 
+  it('closeRedis also ends clients that never connected or cannot reach their server', async () => {
+    const lazy = createRedis(REDIS_URL, { lazyConnect: true });
+    await closeRedis(lazy);
+    expect(lazy.status).toBe('end');
+
+    const unreachable = createRedis(`redis://127.0.0.1:${await freePort()}`);
+    const errors: unknown[] = [];
+    unreachable.on('error', (error) => errors.push(error));
+    await waitFor(async () => unreachable.status === 'reconnecting');
+    await closeRedis(unreachable);
+    const errorsAtClose = errors.length;
+    expect(errorsAtClose).toBeGreaterThan(0);
+    // no retry after close: the error count stays put past ioredis' first back-off steps
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(errors.length).toBe(errorsAtClose);
+  });
+
   it('assertNoEviction rejects a Redis that may evict keys', async () => {
     const port = await freePort();
     const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], {

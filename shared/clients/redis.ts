@@ -42,6 +42,11 @@ export function closeRedis(redis: Redis): Promise<void> {
   if (done === undefined) {
     done = (async () => {
       if (redis.status === 'end') return;
+      if (redis.status === 'reconnecting') {
+        // the socket is already closed; disconnect() cancels the pending retry (no 'end' follows)
+        redis.disconnect();
+        return;
+      }
       const ended = once(redis, 'end');
       if (redis.status === 'ready') {
         try {
