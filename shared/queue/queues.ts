@@ -82,10 +82,29 @@ export function trialPayload(sweepId: string, spec: SweepSpec, trial: PlannedTri
 /**
  * Adds trials to the `trials` queue. A job that already exists waiting, delayed or active is
  * left alone (the id makes this idempotent); a finished job of a trial that is to run again
- * (resume after cancel or failure) is removed first. Returns the ids actually added.
+ * (resume after cancel or failure) is removed first. With `fresh` (a sweep submitted for the
+ * first time) trials are added in bulk, 500 per round trip; BullMQ still skips existing ids.
+ * Returns the ids actually added.
  */
-export async function enqueueTrials(queue: Queue, sweepId: string, spec: SweepSpec, trials: readonly PlannedTrial[]): Promise<string[]> {
+export async function enqueueTrials(
+  queue: Queue,
+  sweepId: string,
+  spec: SweepSpec,
+  trials: readonly PlannedTrial[],
+  options: { fresh?: boolean } = {},
+): Promise<string[]> {
   const added: string[] = [];
+  if (options.fresh) {
+    for (let start = 0; start < trials.length; start += 500) {
+      const chunk = trials.slice(start, start + 500);
+      const existing = new Set((await Promise.all(chunk.map((t) => queue.getJob(t.trialId)))).filter((j) => j).map((j) => j?.id));
+      const jobs = await queue.addBulk(
+        chunk.filter((t) => !existing.has(t.trialId)).map((t) => ({ name: 'trial', data: trialPayload(sweepId, spec, t), opts: trialJobOptions(t.trialId, spec) })),
+      );
+      added.push(...jobs.map((j) => j.id as string));
+    }
+    return added;
+  }
   for (const trial of trials) {
     const existing = await queue.getJob(trial.trialId);
     if (existing) {

@@ -47,7 +47,8 @@ export interface SweepProgress {
   progress: number;
   /** Estimated time to finish from the rate so far; null before the first trial finished. */
   etaMs: number | null;
-  queue: { waiting: number; active: number; delayed: number; failed: number };
+  /** The sweep's jobs by queue state; null for sweeps over 1000 trials (a round trip per trial). */
+  queue: { waiting: number; active: number; delayed: number; failed: number } | null;
 }
 
 const EMPTY_COUNTS: Record<StoredTrialStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, diverged: 0, pruned: 0 };
@@ -108,7 +109,7 @@ export class SweepScheduler {
     const elapsedMs = Date.now() - Date.parse(state.createdAt);
     const etaMs = finished > 0 && finished < state.planned ? Math.round((elapsedMs / finished) * (state.planned - finished)) : finished >= state.planned ? 0 : null;
     const queue = { waiting: 0, active: 0, delayed: 0, failed: 0 };
-    for (const id of ids) {
+    for (const id of ids.length <= 1000 ? ids : []) {
       const job = await this.deps.trials.getJob(id);
       if (!job) continue;
       const jobState = await job.getState();
@@ -132,7 +133,7 @@ export class SweepScheduler {
       finished,
       progress: state.planned === 0 ? 1 : finished / state.planned,
       etaMs,
-      queue,
+      queue: ids.length <= 1000 ? queue : null,
     };
   }
 
@@ -195,7 +196,7 @@ export class SweepScheduler {
   private async enqueueRemaining(plan: SweepPlan, state: SweepState, created: boolean): Promise<SubmitOutcome> {
     const done = await this.doneIds(plan);
     const todo = plan.trials.filter((t) => !done.has(t.trialId));
-    const added = await enqueueTrials(this.deps.trials, plan.sweepId, plan.spec, todo);
+    const added = await enqueueTrials(this.deps.trials, plan.sweepId, plan.spec, todo, { fresh: created });
     return { sweepId: plan.sweepId, name: plan.spec.name, created, status: state.status, planned: plan.trials.length, enqueued: added.length, alreadyDone: done.size };
   }
 }
