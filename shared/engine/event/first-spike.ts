@@ -49,18 +49,14 @@ export interface FirstSpikeScratch {
   recordCurrents: boolean;
   /** Per output neuron: I(t*) (written only when recordCurrents). */
   readonly currentAtSpike: Float64Array;
-  /** Packed sort keys (see packedSort) and their 32-bit words. */
-  readonly keys: Float64Array;
-  readonly keyWords: Uint32Array;
-  /** Low-word bits that hold an input index (2^k − 1 ≥ nIn − 1). */
-  readonly indexMask: number;
+  /** Bucket-sort buffers (see bucketSort). */
+  readonly bucketStart: Int32Array;
+  readonly bucketOf: Int32Array;
+  readonly sortTmp: Int32Array;
   readonly fdf: Float64Array;
 }
 
 export function createFirstSpikeScratch(nIn: number, nOut: number): FirstSpikeScratch {
-  const keys = new Float64Array(nIn);
-  let indexMask = 1;
-  while (indexMask < nIn - 1) indexMask = indexMask * 2 + 1;
   return {
     order: new Int32Array(nIn),
     finiteCount: 0,
@@ -73,9 +69,9 @@ export function createFirstSpikeScratch(nIn: number, nOut: number): FirstSpikeSc
     causalCount: new Int32Array(nOut),
     recordCurrents: false,
     currentAtSpike: new Float64Array(nOut),
-    keys,
-    keyWords: new Uint32Array(keys.buffer),
-    indexMask,
+    bucketStart: new Int32Array((nIn >> 1) + 2),
+    bucketOf: new Int32Array(nIn),
+    sortTmp: new Int32Array(nIn),
     fdf: new Float64Array(2),
   };
 }
@@ -88,10 +84,9 @@ export function sortInputs(times: Float64Array, offset: number, nIn: number, scr
   const order = scratch.order;
   let finite = 0;
   for (let i = 0; i < nIn; i++) if (times[offset + i]! < Infinity) order[finite++] = i;
-  // Insertion sort for short lists; otherwise a native numeric sort of packed keys when all
-  // times are ≥ 0, a comparator sort else.
-  if (finite > 16 && packedSort(times, offset, finite, scratch)) {
-    // order written by packedSort
+  // Insertion sort for short lists, a bucket sort for long ones (comparator sort fallback).
+  if (finite > 16 && bucketSort(times, offset, finite, scratch)) {
+    // order written by bucketSort
   } else if (finite <= 16) {
     for (let c = 1; c < finite; c++) {
       const idx = order[c]!;
@@ -114,26 +109,55 @@ export function sortInputs(times: Float64Array, offset: number, nIn: number, scr
 }
 
 /**
- * Sorts order[0…finite) by time with a native Float64Array sort: each key is the time with
- * its lowest mantissa bits replaced by the input index (for times ≥ 0 the bit patterns order
- * like the numbers). Times closer than ~2^(bits−52) relative may come out in either order,
- * which changes no spike time beyond rounding. Returns false (nothing done) if a time < 0.
+ * Sorts order[0…finite) by time (ties by input index) with a bucket sort: the time range is
+ * cut into ~finite/2 buckets, inputs are distributed by counting, and each bucket is put in
+ * order by insertion — O(n) for the spread-out times of a layer (a native typed-array sort of
+ * 121 keys costs several times more). Returns false (nothing done) for a non-finite range.
  */
-function packedSort(times: Float64Array, offset: number, finite: number, scratch: FirstSpikeScratch): boolean {
+function bucketSort(times: Float64Array, offset: number, finite: number, scratch: FirstSpikeScratch): boolean {
   const order = scratch.order;
-  const keys = scratch.keys;
-  const words = scratch.keyWords;
-  const mask = scratch.indexMask;
+  let tMin = Infinity;
+  let tMax = -Infinity;
   for (let c = 0; c < finite; c++) {
-    const i = order[c]!;
-    const t = times[offset + i]!;
-    if (t < 0) return false;
-    keys[c] = t;
-    words[2 * c] = ((words[2 * c]! & ~mask) | i) >>> 0; // little-endian: low word first
+    const t = times[offset + order[c]!]!;
+    if (t < tMin) tMin = t;
+    if (t > tMax) tMax = t;
   }
-  const view = finite === keys.length ? keys : keys.subarray(0, finite);
-  view.sort();
-  for (let c = 0; c < finite; c++) order[c] = words[2 * c]! & mask;
+  const span = tMax - tMin;
+  if (!(span < Infinity)) return false;
+  const buckets = Math.max(1, finite >> 1);
+  const scale = span > 0 ? (buckets - 1e-9) / span : 0;
+  const counts = scratch.bucketStart;
+  counts.fill(0, 0, buckets + 1);
+  const bucketOf = scratch.bucketOf;
+  for (let c = 0; c < finite; c++) {
+    const bk = Math.floor((times[offset + order[c]!]! - tMin) * scale);
+    bucketOf[c] = bk;
+    counts[bk + 1] = counts[bk + 1]! + 1;
+  }
+  for (let bk = 0; bk < buckets; bk++) counts[bk + 1] = counts[bk + 1]! + counts[bk]!;
+  const sorted = scratch.sortTmp;
+  // Inputs enter in ascending index order, so ties keep index order (stable).
+  for (let c = 0; c < finite; c++) {
+    const bk = bucketOf[c]!;
+    sorted[counts[bk]!] = order[c]!;
+    counts[bk] = counts[bk]! + 1;
+  }
+  // counts[bk] now holds the end of bucket bk: insertion sort over the whole array touches
+  // only the few out-of-order neighbours inside each bucket.
+  for (let c = 1; c < finite; c++) {
+    const idx = sorted[c]!;
+    const t = times[offset + idx]!;
+    let j = c - 1;
+    while (j >= 0) {
+      const tj = times[offset + sorted[j]!]!;
+      if (tj < t || (tj === t && sorted[j]! < idx)) break;
+      sorted[j + 1] = sorted[j]!;
+      j--;
+    }
+    sorted[j + 1] = idx;
+  }
+  for (let c = 0; c < finite; c++) order[c] = sorted[c]!;
   return true;
 }
 
