@@ -7,11 +7,15 @@ import type { MethodName, TrialConfig } from '../../contracts/trial.ts';
 import { NotImplementedError } from '../../contracts/errors.ts';
 import type { MethodDefinition } from './types.ts';
 import { surrogateMethod } from './surrogate/index.ts';
+import { spikeTimeMethod } from './spike-time/index.ts';
+import { eventPropMethod } from './eventprop/index.ts';
 
 type MethodRegistry = { readonly [M in TrialConfig['method']]: MethodDefinition<Extract<TrialConfig, { method: M }>> };
 
 export const METHODS: MethodRegistry = {
   surrogate: surrogateMethod,
+  'spike-time': spikeTimeMethod,
+  eventprop: eventPropMethod,
 };
 
 /** The definition that runs `config` (typed for that config's method). */
