@@ -72,3 +72,12 @@ describe('gradcheck: eventprop (adjoint) vs finite differences', () => {
     }
   });
 });
+
+describe('gradcheck: parameters where a spike appears or vanishes', () => {
+  it('are reported and left out (a large step forces some)', () => {
+    const report = gradcheck(spikeTime({ network: { hiddenSize: 20 } }), 0, { batchSize: 8, relativeStep: 0.05, maxParameters: 0 });
+    expect(report.skippedParameters).toBeGreaterThan(0);
+    expect(report.skipped.every((s) => s.reason === 'causal-structure-changes')).toBe(true);
+    expect(report.checkedParameters + report.skippedParameters).toBe(20 * 5 + 3 * 21);
+  });
+});
