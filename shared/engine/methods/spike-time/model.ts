@@ -70,8 +70,8 @@ interface DeviceSide {
   readonly substrate: Substrate;
   readonly weights: TtfsWeights;
   readonly params: TtfsLayerParams;
-  /** The hardware thresholds (leak-shifted), before per-presentation noise. */
-  readonly baseThresholds: { hidden: Float64Array; output: Float64Array };
+  /** The hardware leak potentials, subtracted from sampled thresholds (E_L = 0 in the kernels). */
+  readonly leaks: { hidden: Float64Array; output: Float64Array };
 }
 
 export class FirstSpikeModel implements MethodModel {
@@ -122,8 +122,10 @@ export class FirstSpikeModel implements MethodModel {
       this.device = null;
       return;
     }
-    const hidden = toEventParams(substrate.neuronParams(FIRST_SPIKE_LAYERS.hidden, this.modelNeurons.hidden));
-    const output = toEventParams(substrate.neuronParams(FIRST_SPIKE_LAYERS.output, this.modelNeurons.output));
+    const hiddenHw = substrate.neuronParams(FIRST_SPIKE_LAYERS.hidden, this.modelNeurons.hidden);
+    const outputHw = substrate.neuronParams(FIRST_SPIKE_LAYERS.output, this.modelNeurons.output);
+    const hidden = toEventParams(hiddenHw);
+    const output = toEventParams(outputHw);
     this.device = {
       substrate,
       weights: {
@@ -134,7 +136,7 @@ export class FirstSpikeModel implements MethodModel {
         hidden: { ...hidden, vThreshold: new Float64Array(hidden.vThreshold) },
         output: { ...output, vThreshold: new Float64Array(output.vThreshold) },
       },
-      baseThresholds: { hidden: hidden.vThreshold, output: output.vThreshold },
+      leaks: { hidden: new Float64Array(hiddenHw.vLeak), output: new Float64Array(outputHw.vLeak) },
     };
   }
 
@@ -147,12 +149,16 @@ export class FirstSpikeModel implements MethodModel {
     return { weights: d.weights, params: d.params };
   }
 
-  /** Per-presentation device effects before a sample (threshold noise). */
+  /** Per-presentation device effects before a sample: noisy thresholds, shifted so E_L = 0. */
   private presentSample(): void {
     const d = this.device;
     if (!d || !d.substrate.sampleThresholds) return;
-    d.substrate.sampleThresholds(FIRST_SPIKE_LAYERS.hidden, d.params.hidden.vThreshold as Float64Array);
-    d.substrate.sampleThresholds(FIRST_SPIKE_LAYERS.output, d.params.output.vThreshold as Float64Array);
+    for (const layer of [FIRST_SPIKE_LAYERS.hidden, FIRST_SPIKE_LAYERS.output] as const) {
+      const theta = d.params[layer].vThreshold as Float64Array;
+      const leak = d.leaks[layer];
+      d.substrate.sampleThresholds(layer, theta);
+      for (let n = 0; n < theta.length; n++) theta[n] = theta[n]! - leak[n]!;
+    }
   }
 
   private jitter = (times: Float64Array, maxSpikesPerNeuron: number): void => {
