@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { parseTrialConfig, ValidationError } from '../../../shared/contracts/index.ts';
 import { DEFAULT_GRADCHECK_OPTIONS, gradcheck } from '../../../shared/engine/methods/eventprop/gradcheck.ts';
+import { chipGradientCheck } from '../../../shared/engine/chip/gradcheck.ts';
 
 interface GradcheckCliOptions {
   method?: string;
@@ -11,6 +12,8 @@ interface GradcheckCliOptions {
   maxParameters: number;
   step: number;
   listSkipped?: boolean;
+  mode: string;
+  chipSeed?: number;
 }
 
 const number = (flag: string, check: (n: number) => boolean, what: string) => (value: string): number => {
@@ -41,6 +44,8 @@ export function register(program: Command): void {
     )
     .option('--step <h>', 'finite-difference step relative to max(1, |w|)', number('--step', (n) => n > 0 && n < 1, 'in (0, 1)'), DEFAULT_GRADCHECK_OPTIONS.relativeStep)
     .option('--list-skipped', 'list every skipped parameter (default: only their number)')
+    .option('--mode <mode>', 'simulation, or in-the-loop: also compare with finite differences of the chip\'s own loss (any method)', 'simulation')
+    .option('--chip-seed <n>', 'chip.mismatchSeed for --mode in-the-loop', number('--chip-seed', (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'))
     .action(async (configPath: string | undefined, options: GradcheckCliOptions) => {
       let input: Record<string, unknown> = {};
       if (configPath) {
@@ -57,6 +62,16 @@ export function register(program: Command): void {
         input = parsed as Record<string, unknown>;
       }
       const method = options.method ?? (typeof input.method === 'string' ? input.method : 'spike-time');
+      if (options.mode === 'in-the-loop') {
+        const chip = input.chip && typeof input.chip === 'object' ? input.chip : {};
+        const config = parseTrialConfig({ ...input, method, seed: options.seed, chip: options.chipSeed === undefined ? chip : { ...chip, mismatchSeed: options.chipSeed } });
+        const report = chipGradientCheck(config, { batchSize: options.batchSize, maxParameters: options.maxParameters || Infinity });
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      if (options.mode !== 'simulation') {
+        throw new ValidationError('spikesweep:invalid-input', [{ path: '--mode', message: `must be simulation or in-the-loop, not '${options.mode}'` }]);
+      }
       const config = parseTrialConfig({ ...input, method });
       if (config.method !== 'spike-time' && config.method !== 'eventprop') {
         throw new ValidationError('spikesweep:invalid-input', [{ path: 'method', message: `gradcheck supports spike-time and eventprop, not '${config.method}'` }]);

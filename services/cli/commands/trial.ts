@@ -11,6 +11,7 @@ interface TrialOptions {
   seed?: number;
   epochs?: number;
   mode?: string;
+  chipSeed?: number;
 }
 
 async function readInput(path: string): Promise<string> {
@@ -43,7 +44,7 @@ function nonNegativeInt(flag: string) {
 }
 
 /**
- * `spikesweep trial [config.json|config.yaml|-] [--method M] [--seed S] [--epochs E] [--mode M]`:
+ * `spikesweep trial [config.json|config.yaml|-] [--method M] [--seed S] [--epochs E] [--mode M] [--chip-seed C]`:
  * runs one trial in this process. Without a config file it runs the documented default config
  * of the method (surrogate unless --method). Progress goes to stderr, the TrialResult JSON to
  * stdout. A bad config, or a method/mode not built yet, is one line naming the field (exit 2);
@@ -58,12 +59,17 @@ export function register(program: Command): void {
     .option('--seed <s>', 'training seed', nonNegativeInt('--seed'))
     .option('--epochs <e>', 'training.epochs', nonNegativeInt('--epochs'))
     .option('--mode <mode>', 'simulation, in-the-loop or transfer')
+    .option('--chip-seed <s>', 'chip.mismatchSeed: the emulated chip (device instance) trained on or deployed to', nonNegativeInt('--chip-seed'))
     .action(async (path: string | undefined, options: TrialOptions) => {
       const input: Record<string, unknown> = path === undefined ? {} : await readConfig(path);
       if (options.method !== undefined) input.method = options.method;
       input.method ??= 'surrogate';
       if (options.seed !== undefined) input.seed = options.seed;
       if (options.mode !== undefined) input.mode = options.mode;
+      if (options.chipSeed !== undefined) {
+        const chip = input.chip;
+        input.chip = { ...(chip && typeof chip === 'object' ? chip : {}), mismatchSeed: options.chipSeed };
+      }
       if (options.epochs !== undefined) {
         const training = input.training;
         input.training = { ...(training && typeof training === 'object' ? training : {}), epochs: options.epochs };
