@@ -136,8 +136,10 @@ describe('embedded store', () => {
     let page = await store.listTrials('sw-unit', { status: 'running' });
     expect(page.total).toBe(1);
     expect(page.trials[0]).toMatchObject({ trialId: first!.trialId, epochsDone: 1, workerId: 'w1', attempt: 1 });
+    expect((await store.getSummary('sw-unit')).byStatus).toMatchObject({ running: 1, pending: data.results.length - 1, completed: 0 });
     await store.apply({ kind: 'trial-finished', result: first!, at });
     await store.apply(started); // late duplicate: a finished trial stays finished
+    expect((await store.getSummary('sw-unit')).byStatus.running).toBe(0);
     await store.apply({ kind: 'trial-finished', result: second!, at });
     page = await store.listTrials('sw-unit', { status: ['completed', 'failed', 'diverged'], sort: { field: 'testAccuracy', direction: 'desc' } });
     expect(page.total).toBe(2);

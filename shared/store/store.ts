@@ -56,7 +56,8 @@ export const STORE_SCHEMA_VERSION = 1;
  * The store logic, written once against the small collection interface.
  *
  * Collections
- * - `sweeps`     {_id: sweepId, name, spec, createdAt, axes, status, statusAt, planned}
+ * - `sweeps`     {_id: sweepId, name, spec, createdAt, axes, status, statusAt, planned,
+ *                 running: {<trial key>: last progress time}}: the trials running now
  * - `sweepPlans` {_id: `${sweepId}:${chunk}`, sweepId, chunk, trials[≤ 1000]}: the planned trials
  * - `trials`     {_id: trialId, sweepIds[], contributedTo[], method, mode, seed, mismatchSeed,
  *                 config, status, attempt, workerId, startedAt, heartbeatAt, finishedAt,
@@ -66,6 +67,8 @@ export const STORE_SCHEMA_VERSION = 1;
  * - `chips`      {_id: `${trialId}:${mismatchSeed}`, trialId, method, mode, mismatchSeed, testAccuracy}
  * - `summaries`  {_id, sweepId, kind, <key fields>, m: {<metric>: {n, s, q, lo, hi}}, c: {<counter>},
  *                 applied: {<trial key>: 1}}: pre-aggregated (see ./aggregates.ts)
+ * - `accuracies` {_id: `${sweepId}|${trialId}`, sweepId, method, mode, a}: test accuracy of each
+ *                 completed trial, narrow, for order statistics (median) by one sorted find
  * - `meta`       {_id: 'schema', version}
  *
  * Idempotency. Every write is either an upsert that only sets values derived from the message
@@ -83,6 +86,7 @@ export class Store implements ResultStore {
   private readonly trials: DocCollection;
   private readonly curves: DocCollection;
   private readonly chips: DocCollection;
+  private readonly accuracies: DocCollection;
   private readonly summaries: DocCollection;
   private readonly meta: DocCollection;
   private readonly axesCache = new Map<string, string[]>();
@@ -95,6 +99,7 @@ export class Store implements ResultStore {
     this.chips = db.collection('chips');
     this.summaries = db.collection('summaries');
     this.meta = db.collection('meta');
+    this.accuracies = db.collection('accuracies');
   }
 
   /** Creates indexes and records the schema version. Idempotent. */
@@ -103,6 +108,7 @@ export class Store implements ResultStore {
     await this.trials.createIndex({ sweepIds: 1, status: 1 }, 'sweep_status');
     await this.trials.createIndex({ sweepIds: 1, method: 1, mode: 1, testAccuracy: 1 }, 'sweep_group_accuracy');
     await this.summaries.createIndex({ sweepId: 1, kind: 1 }, 'sweep_kind');
+    await this.accuracies.createIndex({ sweepId: 1, a: 1 }, 'sweep_accuracy');
     await this.plans.createIndex({ sweepId: 1, chunk: 1 }, 'sweep_chunk');
     await this.chips.createIndex({ trialId: 1 }, 'trial');
   }
@@ -123,7 +129,7 @@ export class Store implements ResultStore {
           },
         ]);
       case 'trial-started':
-        return this.trials.bulkUpdate([
+        await this.trials.bulkUpdate([
           this.ensureTrial(message.trialId),
           {
             filter: { _id: message.trialId, status: { $in: [...ACTIVE_STATUSES] } },
@@ -133,31 +139,48 @@ export class Store implements ResultStore {
             },
           },
         ]);
+        return this.markRunning(message.trialId, message.at);
       case 'trial-heartbeat':
-        return this.trials.bulkUpdate([
+        await this.trials.bulkUpdate([
           this.ensureTrial(message.trialId),
           {
             filter: { _id: message.trialId, status: { $in: [...ACTIVE_STATUSES] } },
             update: { $set: { workerId: message.workerId }, $max: { heartbeatAt: message.at } },
           },
         ]);
+        return this.markRunning(message.trialId, message.at);
       case 'trial-epoch': {
         const m = message.metrics;
         await this.curves.bulkUpdate([
           { filter: { _id: message.trialId }, update: { $setOnInsert: { final: false } }, upsert: true },
           { filter: { _id: message.trialId, final: false }, update: { $set: { [`e.ep${m.epoch}`]: m } } },
         ]);
-        return this.trials.bulkUpdate([
+        await this.trials.bulkUpdate([
           this.ensureTrial(message.trialId),
           {
             filter: { _id: message.trialId, status: { $in: [...ACTIVE_STATUSES] }, epochsDone: { $lte: m.epoch } },
             update: { $set: { status: 'running', epochsDone: m.epoch, lastValidationAccuracy: m.validationAccuracy } },
           },
         ]);
+        return this.markRunning(message.trialId, message.at);
       }
       case 'trial-finished':
         return this.finishTrial(message.result, message.at);
     }
+  }
+
+  /**
+   * Keeps the set of running trials in each of the trial's sweep documents (`running.<trial>`),
+   * so that progress counts need no scan of the trials; a finished trial leaves it.
+   */
+  private async markRunning(trialId: string, at: string): Promise<void> {
+    const trial = await this.trials.findOne({ _id: trialId }, { projection: { status: 1, sweepIds: 1 } });
+    if (!trial || !ACTIVE_STATUSES.includes(trial.status as (typeof ACTIVE_STATUSES)[number])) return;
+    const ops = ((trial.sweepIds as string[] | undefined) ?? []).map((sweepId) => ({
+      filter: { _id: sweepId },
+      update: { $max: { [`running.${appliedKey(trialId)}`]: at } },
+    }));
+    await this.sweeps.bulkUpdate(ops);
   }
 
   /** Upsert of a trial document with neutral progress fields (no-op when it exists). */
@@ -272,10 +295,14 @@ export class Store implements ResultStore {
     await this.trials.bulkUpdate([{ filter: { _id: result.trialId }, update: { $set: set, $setOnInsert: setOnInsert }, upsert: true }]);
 
     const trial: FinishedTrial = { trialId: result.trialId, ...(fields as Omit<FinishedTrial, 'trialId' | 'result' | 'epochs'>), result: withoutEpochs, epochs };
-    for (const sweepId of (existing?.sweepIds as string[] | undefined) ?? []) {
+    const sweepIds = (existing?.sweepIds as string[] | undefined) ?? [];
+    for (const sweepId of sweepIds) {
       if (replacing) await this.rebuildSummaries(sweepId);
       else await this.contribute(sweepId, await this.axesOf(sweepId), trial);
     }
+    await this.sweeps.bulkUpdate(
+      sweepIds.map((sweepId) => ({ filter: { _id: sweepId }, update: { $unset: { [`running.${appliedKey(result.trialId)}`]: '' } } })),
+    );
   }
 
   /** A sweep's axes (fixed at registration, so cached). */
@@ -315,6 +342,12 @@ export class Store implements ResultStore {
       skipIfUnmatched: true,
     }));
     await this.summaries.bulkUpdate(ops);
+    const accuracy = trial.result.status === 'completed' ? trial.result.testAccuracy : null;
+    if (accuracy !== null) {
+      await this.accuracies.bulkUpdate([
+        { filter: { _id: `${sweepId}|${trial.trialId}` }, update: { $set: { sweepId, method: trial.method, mode: trial.mode, a: accuracy } }, upsert: true },
+      ]);
+    }
     await this.trials.bulkUpdate([{ filter: { _id: trial.trialId }, update: { $addToSet: { contributedTo: sweepId } } }]);
   }
 
@@ -322,12 +355,16 @@ export class Store implements ResultStore {
     const inc: Record<string, number> = {};
     const min: Record<string, number> = {};
     const max: Record<string, number> = {};
+    // learning-curve bands need mean and sd only: no per-epoch extremes
+    const extremes = c.kind !== 'curve';
     for (const [name, x] of Object.entries(c.values)) {
       inc[`m.${name}.n`] = 1;
       inc[`m.${name}.s`] = x;
       inc[`m.${name}.q`] = x * x;
-      min[`m.${name}.lo`] = x;
-      max[`m.${name}.hi`] = x;
+      if (extremes) {
+        min[`m.${name}.lo`] = x;
+        max[`m.${name}.hi`] = x;
+      }
     }
     for (const [name, k] of Object.entries(c.counters)) inc[`c.${name}`] = k;
     const update: UpdateOp['update'] = { $inc: inc, $set: { [applied]: 1 } };
@@ -361,6 +398,7 @@ export class Store implements ResultStore {
     // Order matters for crash safety: forget the done-marks first, then the summaries.
     await this.trials.updateMany({ sweepIds: sweepId }, { $pull: { contributedTo: sweepId } });
     await this.summaries.deleteMany({ sweepId });
+    await this.accuracies.deleteMany({ sweepId });
     await this.contributeAll(sweepId);
   }
 
@@ -469,13 +507,19 @@ export class Store implements ResultStore {
   }
 
   async getSummary(sweepId: string): Promise<SweepSummary> {
-    const [sweep, docs, statusCounts] = await Promise.all([
+    const [sweep, docs, accuracies] = await Promise.all([
       this.sweeps.findOne({ _id: sweepId }, { projection: { spec: 0 } }),
       this.summaries.find({ sweepId, kind: { $ne: 'curve' } }, { projection: { applied: 0 } }),
-      this.trials.aggregate([{ $match: { sweepIds: sweepId } }, { $group: { _id: '$status', n: { $sum: 1 } } }]),
+      // order statistics: one sorted, projected find over the narrow accuracies collection
+      this.accuracies.find({ sweepId }, { sort: { a: 1, _id: 1 }, projection: { method: 1, mode: 1, a: 1 } }),
     ]);
-    const byStatus: Record<StoredTrialStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, diverged: 0, pruned: 0 };
-    for (const s of statusCounts) if (typeof s._id === 'string' && s._id in byStatus) byStatus[s._id as StoredTrialStatus] = Number(s.n);
+    const sortedByGroup = new Map<string, number[]>();
+    for (const a of accuracies) {
+      const key = `${String(a.method)}|${String(a.mode)}`;
+      const list = sortedByGroup.get(key) ?? [];
+      list.push(Number(a.a));
+      sortedByGroup.set(key, list);
+    }
 
     const ofKind = (kind: string) => docs.filter((d) => d.kind === kind);
     const accOf = (d: Doc) => statsOf((d.m as Record<string, Moments> | undefined)?.accuracy);
@@ -483,8 +527,7 @@ export class Store implements ResultStore {
     const chipDocs = ofKind('chip');
     const seedDocs = ofKind('seed');
 
-    const groups: GroupSummary[] = await Promise.all(
-      ofKind('group').map(async (d) => {
+    const groups: GroupSummary[] = ofKind('group').map((d): GroupSummary => {
         const m = (d.m as Record<string, Moments>) ?? {};
         const c = (d.c as Record<string, number>) ?? {};
         const g = { method: String(d.method), mode: String(d.mode) };
@@ -512,7 +555,7 @@ export class Store implements ResultStore {
           failed: c.failed ?? 0,
           diverged: c.diverged ?? 0,
           pruned: c.pruned ?? 0,
-          accuracy: withMedian(accuracy, await this.median(sweepId, g, accuracy.count)),
+          accuracy: withMedian(accuracy, medianOfSorted(sortedByGroup.get(`${g.method}|${g.mode}`) ?? [])),
           devices: { ...statsOfValues(chipMeans.map((x) => x.meanAccuracy)), worst: chipMeans[0] ?? null },
           seeds: statsOfValues(seedMeans),
           unstableShare: finished > 0 ? ((c.failed ?? 0) + (c.diverged ?? 0)) / finished : null,
@@ -527,10 +570,23 @@ export class Store implements ResultStore {
           measurement: measurementOf(g.method),
           roi: null,
         };
-      }),
-    );
+    });
     groups.sort((a, b) => a.method.localeCompare(b.method) || a.mode.localeCompare(b.mode));
     for (const g of groups) g.roi = roiOf(g, groups);
+
+    // Progress without scanning trials: final statuses from the group counters, running from
+    // the sweep's running set, pending the rest of the plan.
+    const planned = Number(sweep?.planned ?? 0);
+    const byStatus: Record<StoredTrialStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, diverged: 0, pruned: 0 };
+    for (const g of groups) {
+      byStatus.completed += g.completed;
+      byStatus.failed += g.failed;
+      byStatus.diverged += g.diverged;
+      byStatus.pruned += g.pruned;
+    }
+    byStatus.running = Object.keys((sweep?.running as Record<string, unknown> | undefined) ?? {}).length;
+    const finished = byStatus.completed + byStatus.failed + byStatus.diverged + byStatus.pruned;
+    byStatus.pending = Math.max(0, planned - finished - byStatus.running);
 
     const simToChipGap: SweepSummary['simToChipGap'] = [];
     for (const sim of groups.filter((g) => g.mode === 'simulation' && g.accuracy.mean !== null)) {
@@ -557,7 +613,7 @@ export class Store implements ResultStore {
       sweepId,
       name: typeof sweep?.name === 'string' ? sweep.name : null,
       status: (sweep?.status as SweepSummary['status']) ?? null,
-      planned: Number(sweep?.planned ?? 0),
+      planned,
       byStatus,
       axes: (sweep?.axes as string[]) ?? [],
       groups,
@@ -592,18 +648,6 @@ export class Store implements ResultStore {
     };
   }
 
-  /** Median test accuracy of a group's completed trials by a sorted, projected find. */
-  private async median(sweepId: string, g: { method: string; mode: string }, n: number): Promise<number | null> {
-    if (n === 0) return null;
-    const docs = await this.trials.find(
-      { sweepIds: sweepId, method: g.method, mode: g.mode, status: 'completed', testAccuracy: { $ne: null } },
-      { sort: { testAccuracy: 1, _id: 1 }, skip: Math.floor((n - 1) / 2), limit: n % 2 === 1 ? 1 : 2, projection: { testAccuracy: 1 } },
-    );
-    const values = docs.map((d) => Number(d.testAccuracy));
-    if (values.length === 0) return null;
-    return values.reduce((a, b) => a + b, 0) / values.length;
-  }
-
   ping(): Promise<boolean> {
     return this.db.ping();
   }
@@ -611,6 +655,13 @@ export class Store implements ResultStore {
   close(): Promise<void> {
     return this.db.close();
   }
+}
+
+/** Median of an ascending list; null when empty. */
+function medianOfSorted(sorted: readonly number[]): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 }
 
 /** Sort key of an axis value: numbers and strings as themselves, the rest as JSON. */
