@@ -106,6 +106,11 @@ describe('trial config validation', () => {
     expect(c.method === 'surrogate' && c.surrogate.beta).toBe(5);
   });
 
+  it('rejects an unknown mode naming the field', () => {
+    expect(() => parseTrialConfig({ method: 'surrogate', mode: 'quantum' })).toThrow(/^mode: /);
+  });
+
+  // Every mode is built now; while one was not, startTrial had to reject it (NotImplementedError).
   const unbuiltMode = Mode.options.find((m) => !MODES[m]);
   it.skipIf(unbuiltMode === undefined)('rejects a mode the engine has not built yet', () => {
     expect(() => startTrial(tiny({ mode: unbuiltMode }))).toThrow(NotImplementedError);
