@@ -36,8 +36,3 @@ export const SURROGATE_SHAPES: Readonly<Record<SurrogateShape, { derivative(x: n
     },
   },
 };
-
-/** Heaviside with H(0) = 1. */
-export function heaviside(x: number): number {
-  return x >= 0 ? 1 : 0;
-}

@@ -15,7 +15,7 @@
  *   ∂L/∂V_{k−1} = α·∂L/∂U_k,   ∂L/∂I_{k−1} = β·∂L/∂I_k + γ·∂L/∂U_k
  *   ∂L/∂W_in[h, i] = ∂L/∂U_{k_i}·p(δ_i) + ∂L/∂I_{k_i}·e^{−δ_i/τ_s},  ∂L/∂W_out[o, h] = Σ_k s_k·∂L/∂I_out[o, k]
  */
-import { heaviside, SURROGATE_SHAPES, type SurrogateShape } from '../../discrete/surrogate-fn.ts';
+import { SURROGATE_SHAPES, type SurrogateShape } from '../../discrete/surrogate-fn.ts';
 import { lifStep, pspKernel, type LifCoefficients, type LifState } from '../../discrete/lif.ts';
 
 export interface NetworkWeights {
@@ -200,5 +200,3 @@ export function lossAndGradientReference(
   inputGrads(0, gV, gI);
   return { loss, predicted, gradInput, gradOutput, trajectory: tr };
 }
-
-export { heaviside };
