@@ -82,10 +82,10 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
             rungs,
             releaseRequested: () => shuttingDown || cancelled,
             onStart: (resumedFrom) => log.info('trial started', { trialId, sweepId, attempt: job.attemptsStarted, resumedFrom }),
-            onEpoch: async (metrics) => {
+            onEpoch: async (metrics, { checkpointed }) => {
               await job.updateProgress({ epoch: metrics.epoch, epochs: config.training.epochs, validationAccuracy: metrics.validationAccuracy });
               cancelled = (await sweeps.status(sweepId)) === 'cancelled';
-              log.info('epoch', { trialId, epoch: metrics.epoch, checkpointed: metrics.epoch % payload.checkpointEveryEpochs === 0 });
+              log.info('epoch', { trialId, epoch: metrics.epoch, checkpointed });
             },
           });
           if (outcome.kind === 'finished') {

@@ -110,12 +110,11 @@ export async function runSweepEmbedded(options: EmbeddedRunOptions): Promise<Emb
               checkpoints,
               rungs,
               releaseRequested: stopRequested,
-              onEpoch: (metrics, resumedFrom) => {
+              onEpoch: (_metrics, { resumedFrom }) => {
                 if (seen === 0) progress.epochsLeft -= resumedFrom;
                 seen++;
                 progress.epochsRun++;
                 progress.epochsLeft--;
-                void metrics;
                 report();
               },
             });

@@ -26,8 +26,8 @@ export interface TrialAttempt {
   releaseRequested(): boolean;
   /** Called once the checkpoint (if any) is loaded, before the trial starts. */
   onStart?(resumedFrom: number): Promise<void> | void;
-  /** Progress hook (e.g. BullMQ job.updateProgress). */
-  onEpoch?(metrics: EpochMetrics, resumedFrom: number): Promise<void> | void;
+  /** Progress hook (e.g. BullMQ job.updateProgress), after the epoch's checkpoint (if any) is saved. */
+  onEpoch?(metrics: EpochMetrics, info: { resumedFrom: number; checkpointed: boolean }): Promise<void> | void;
 }
 
 export interface AttemptOutcome {
@@ -52,8 +52,8 @@ export async function runTrialAttempt(pool: TrialPool, trial: PlannedTrial, atte
     outcome = await pool.run(config, { checkpoint, checkpointEveryEpochs: attempt.checkpointEveryEpochs }, async (report) => {
       epochs.push(report.metrics);
       await attempt.publish({ kind: 'trial-epoch', trialId, metrics: report.metrics, at: now() });
-      await attempt.onEpoch?.(report.metrics, resumedFrom);
       if (report.checkpoint) await attempt.checkpoints.save(report.checkpoint);
+      await attempt.onEpoch?.(report.metrics, { resumedFrom, checkpointed: report.checkpoint !== null });
       if (report.finished) return 'continue';
       if ((await stopper.afterEpoch(report.metrics.epoch, report.metrics.validationAccuracy)) === 'prune') return 'prune';
       return attempt.releaseRequested() ? 'release' : 'continue';
