@@ -81,6 +81,9 @@ export function register(program: Command): void {
           stream: process.stderr,
           format: `trial ${config.method}/${config.mode} seed ${config.seed} [{bar}] epoch {value}/{total} | loss {loss} | train {train} | val {val} | {seconds}s`,
           hideCursor: true,
+          // In a log (stderr not a terminal) print the bar line every 10 s instead of nothing.
+          noTTYOutput: true,
+          notTTYSchedule: 10_000,
         },
         cliProgress.Presets.shades_classic,
       );
