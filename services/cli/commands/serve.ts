@@ -50,7 +50,14 @@ export function register(program: Command): void {
       const workers = options.workers ?? availableParallelism();
       const children: { name: string; child: ChildProcess }[] = [];
       const start = (name: string, file: string, extra: Record<string, string> = {}) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+        // Own process group: a Ctrl-C in the terminal reaches only this process, which then stops
+        // the children one by one (a second SIGINT would make them quit without checkpointing).
+        const child = spawn(process.execPath, ['--import', 'tsx', file], {
+          cwd: root,
+          env: { ...env, ...extra },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
         const prefixLines = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
           for (const line of chunk.toString().split('\n')) if (line) stream.write(`${name.padEnd(10)} ${line}\n`);
         };
@@ -83,6 +90,9 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      process.on('exit', () => {
+        for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
 
       start('scheduler', entry('scheduler'), { SCHEDULER_PORT: options.port });
       if (existsSync(`${root}${entry('results')}`)) start('results', entry('results'));
