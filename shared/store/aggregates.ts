@@ -11,6 +11,9 @@
  * chip c (mismatch seed) from its own summary document; the spread is the sample sd of the m_c
  * and the worst device is argmin_c m_c. The same for training seeds.
  *
+ * The median of a group's test accuracy comes from a histogram of exact values kept in the group
+ * document (`h.<value>` += 1), so no order statistic needs a scan of the trials.
+ *
  * Convergence: the first epoch e whose validation accuracy reaches 90 % (95 %), and the wall
  * time Σ_{k ≤ e} wallTimeMs_k of epochs 1..e (EpochMetrics.wallTimeMs is the time of that epoch).
  *
@@ -41,6 +44,8 @@ export interface Contribution {
   values: Record<string, number>;
   /** counter name → increment. */
   counters: Record<string, number>;
+  /** Values counted in the document's histogram `h` (exact order statistics). */
+  histogram?: number[];
 }
 
 /** What the contribution logic needs to know about a finished trial. */
@@ -70,6 +75,19 @@ export function valueAt(obj: unknown, path: string): unknown {
 export function summaryId(sweepId: string, kind: SummaryKind, key: Record<string, unknown>): string {
   const digest = createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 20);
   return `${sweepId}|${kind}|${digest}`;
+}
+
+/**
+ * Histogram key of a value: its shortest round-trip decimal form with '.' → '_' (field names
+ * must not contain dots). Exact: valueOfHistogramKey(histogramKey(x)) === x. Test accuracies are
+ * multiples of 1/testSize, so a group's histogram has at most testSize + 1 keys.
+ */
+export function histogramKey(x: number): string {
+  return `v${String(x).replace('.', '_')}`;
+}
+
+export function valueOfHistogramKey(key: string): number {
+  return Number(key.slice(1).replace('_', '.'));
 }
 
 /** Field-name-safe key of a trial id for the `applied` map of a summary document. */
@@ -105,8 +123,8 @@ export function hyperparametersOf(config: Record<string, unknown>, axes: readonl
 /** Every summary document a finished trial adds to, for one sweep with the given axes. */
 export function contributionsOf(sweepId: string, t: FinishedTrial, axes: readonly string[]): Contribution[] {
   const out: Contribution[] = [];
-  const add = (kind: SummaryKind, key: Record<string, unknown>, values: Record<string, number>, counters: Record<string, number> = {}) =>
-    out.push({ id: summaryId(sweepId, kind, { kind, ...key }), kind, key, values, counters });
+  const add = (kind: SummaryKind, key: Record<string, unknown>, values: Record<string, number>, counters: Record<string, number> = {}, histogram?: number[]) =>
+    out.push({ id: summaryId(sweepId, kind, { kind, ...key }), kind, key, values, counters, ...(histogram ? { histogram } : {}) });
   const g = { method: t.method, mode: t.mode };
   const r = t.result;
   const completed = r.status === 'completed' && r.testAccuracy !== null;
@@ -128,7 +146,7 @@ export function contributionsOf(sweepId: string, t: FinishedTrial, axes: readonl
       }
     }
   }
-  add('group', g, groupValues, { finished: 1, [r.status]: 1 });
+  add('group', g, groupValues, { finished: 1, [r.status]: 1 }, completed && r.testAccuracy !== null ? [r.testAccuracy] : undefined);
   if (!completed || r.testAccuracy === null) return out;
   const accuracy = r.testAccuracy;
 

@@ -4,14 +4,14 @@
  *
  * Deliberately minimal, and limited to what FerretDB 1.24 runs: updates address one document
  * by `_id` (optionally with further conditions) and use update operators ($set, $setOnInsert,
- * $inc, $min, $max, $addToSet, $pull); reads are finds with sort/projection/skip/limit, counts
+ * $inc, $min, $max, $bit, $addToSet, $pull); reads are finds with sort/projection/skip/limit, counts
  * and `$match`/`$group`($sum) pipelines.
  */
 
 export type Doc = Record<string, unknown> & { _id: string };
 export type Filter = Record<string, unknown>;
 export type UpdateDoc = Partial<
-  Record<'$set' | '$setOnInsert' | '$inc' | '$min' | '$max' | '$addToSet' | '$pull' | '$unset', Record<string, unknown>>
+  Record<'$set' | '$setOnInsert' | '$inc' | '$min' | '$max' | '$bit' | '$addToSet' | '$pull' | '$unset', Record<string, unknown>>
 >;
 
 /**

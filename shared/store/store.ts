@@ -11,6 +11,8 @@ import {
   ACTIVE_STATUSES,
   appliedKey,
   contributionsOf,
+  histogramKey,
+  valueOfHistogramKey,
   FINAL_STATUSES,
   measurementOf,
   recommend,
@@ -66,16 +68,20 @@ export const STORE_SCHEMA_VERSION = 1;
  * - `curves`     {_id: trialId, final, e: {ep<epoch>: EpochMetrics}}: per-epoch metrics
  * - `chips`      {_id: `${trialId}:${mismatchSeed}`, trialId, method, mode, mismatchSeed, testAccuracy}
  * - `summaries`  {_id, sweepId, kind, <key fields>, m: {<metric>: {n, s, q, lo, hi}}, c: {<counter>},
- *                 applied: {<trial key>: 1}}: pre-aggregated (see ./aggregates.ts)
- * - `accuracies` {_id: `${sweepId}|${trialId}`, sweepId, method, mode, a}: test accuracy of each
- *                 completed trial, narrow, for order statistics (median) by one sorted find
+ *                 h: {<value key>: count} (group docs: histogram of test accuracy, for the exact
+ *                 median), b: {w<k>: bits}}: pre-aggregated (see ./aggregates.ts); `b` is the set of
+ *                 trials already counted, one bit per trial's index in the sweep's plan
+ * - `curveSummaries` like `summaries`, kind `curve` (per-epoch moments), kept apart so that
+ *                 reading a summary does not load them
  * - `meta`       {_id: 'schema', version}
  *
  * Idempotency. Every write is either an upsert that only sets values derived from the message
  * (the same message sets the same values), or a conditional update. A trial's contribution to
- * a summary document is one atomic update conditional on `applied.<trial>` being absent, which
- * it sets; so a duplicate or replayed result adds nothing, and a crash between two summary
- * writes is completed by the replay. `contributedTo` in the trial marks sweeps whose every
+ * a summary document is one atomic update conditional on the trial's bit (its index i in the
+ * sweep's plan: word `b.w⌊i/30⌋`, mask 2^(i mod 30)) being clear, which the update sets with
+ * `$bit`; so a duplicate or replayed result adds nothing, and a crash between two summary
+ * writes is completed by the replay. (A bitset, not a map of trial ids: reading 10,000 trials'
+ * marks costs FerretDB ~30× less.) `contributedTo` in the trial marks sweeps whose every
  * contribution is done, so a replay of a sweep registration only revisits unfinished ones.
  * A changed final result for the same trial (a failed trial re-run to completion) replaces
  * the trial and rebuilds the summaries of its sweeps.
@@ -86,7 +92,7 @@ export class Store implements ResultStore {
   private readonly trials: DocCollection;
   private readonly curves: DocCollection;
   private readonly chips: DocCollection;
-  private readonly accuracies: DocCollection;
+  private readonly curveSummaries: DocCollection;
   private readonly summaries: DocCollection;
   private readonly meta: DocCollection;
   private readonly axesCache = new Map<string, string[]>();
@@ -99,7 +105,7 @@ export class Store implements ResultStore {
     this.chips = db.collection('chips');
     this.summaries = db.collection('summaries');
     this.meta = db.collection('meta');
-    this.accuracies = db.collection('accuracies');
+    this.curveSummaries = db.collection('curveSummaries');
   }
 
   /** Creates indexes and records the schema version. Idempotent. */
@@ -108,7 +114,7 @@ export class Store implements ResultStore {
     await this.trials.createIndex({ sweepIds: 1, status: 1 }, 'sweep_status');
     await this.trials.createIndex({ sweepIds: 1, method: 1, mode: 1, testAccuracy: 1 }, 'sweep_group_accuracy');
     await this.summaries.createIndex({ sweepId: 1, kind: 1 }, 'sweep_kind');
-    await this.accuracies.createIndex({ sweepId: 1, a: 1 }, 'sweep_accuracy');
+    await this.curveSummaries.createIndex({ sweepId: 1 }, 'sweep');
     await this.plans.createIndex({ sweepId: 1, chunk: 1 }, 'sweep_chunk');
     await this.chips.createIndex({ trialId: 1 }, 'trial');
   }
@@ -239,11 +245,15 @@ export class Store implements ResultStore {
         { filter: { _id: `${sweep.sweepId}:${chunk}` }, update: { $set: { sweepId: sweep.sweepId, chunk, trials: slice } }, upsert: true },
       ]);
       await this.trials.bulkUpdate(
-        slice.map((t) => {
+        slice.map((t, j) => {
           const ensure = this.ensureTrial(t.trialId);
           return {
             filter: { _id: t.trialId },
-            update: { ...ensure.update, $set: Store.configFields(t.config), $addToSet: { sweepIds: sweep.sweepId } },
+            update: {
+              ...ensure.update,
+              $set: { ...Store.configFields(t.config), [`plan.${appliedKey(sweep.sweepId)}`]: start + j },
+              $addToSet: { sweepIds: sweep.sweepId },
+            },
             upsert: true,
           };
         }),
@@ -255,7 +265,7 @@ export class Store implements ResultStore {
 
   private async finishTrial(result: TrialResult, at: string): Promise<void> {
     const resultHash = createHash('sha256').update(canonicalJson(result)).digest('hex');
-    const existing = await this.trials.findOne({ _id: result.trialId }, { projection: { status: 1, resultHash: 1, sweepIds: 1 } });
+    const existing = await this.trials.findOne({ _id: result.trialId }, { projection: { status: 1, resultHash: 1, sweepIds: 1, plan: 1 } });
     const previousHash = existing?.resultHash;
     const replacing = typeof previousHash === 'string' && previousHash !== resultHash;
     // A completed result is never replaced by a worse outcome of a later attempt.
@@ -298,7 +308,7 @@ export class Store implements ResultStore {
     const sweepIds = (existing?.sweepIds as string[] | undefined) ?? [];
     for (const sweepId of sweepIds) {
       if (replacing) await this.rebuildSummaries(sweepId);
-      else await this.contribute(sweepId, await this.axesOf(sweepId), trial);
+      else await this.contribute(sweepId, await this.axesOf(sweepId), trial, Store.planIndex(existing, sweepId));
     }
     await this.sweeps.bulkUpdate(
       sweepIds.map((sweepId) => ({ filter: { _id: sweepId }, update: { $unset: { [`running.${appliedKey(result.trialId)}`]: '' } } })),
@@ -328,30 +338,35 @@ export class Store implements ResultStore {
     };
   }
 
+  /** The trial's index in the sweep's plan (set at registration); null if not planned there. */
+  private static planIndex(trial: Doc | null, sweepId: string): number | null {
+    const index = (trial?.plan as Record<string, unknown> | undefined)?.[appliedKey(sweepId)];
+    return typeof index === 'number' ? index : null;
+  }
+
   /**
    * Adds one finished trial to every summary of one sweep; each document at most once: one
-   * upsert per summary document, conditional on the trial's `applied` mark being absent (an
-   * existing document that has the mark collides on `_id` and is skipped).
+   * upsert per summary document, conditional on the trial's bit being clear (an existing
+   * document that has the bit collides on `_id` and is skipped).
    */
-  private async contribute(sweepId: string, axes: readonly string[], trial: FinishedTrial): Promise<void> {
-    const applied = `applied.${appliedKey(trial.trialId)}`;
-    const ops: UpdateOp[] = contributionsOf(sweepId, trial, axes).map((c) => ({
-      filter: { _id: c.id, [applied]: { $exists: false } },
-      update: { ...Store.contributionUpdate(c, applied), $setOnInsert: { sweepId, kind: c.kind, ...c.key } },
-      upsert: true,
-      skipIfUnmatched: true,
-    }));
-    await this.summaries.bulkUpdate(ops);
-    const accuracy = trial.result.status === 'completed' ? trial.result.testAccuracy : null;
-    if (accuracy !== null) {
-      await this.accuracies.bulkUpdate([
-        { filter: { _id: `${sweepId}|${trial.trialId}` }, update: { $set: { sweepId, method: trial.method, mode: trial.mode, a: accuracy } }, upsert: true },
-      ]);
-    }
+  private async contribute(sweepId: string, axes: readonly string[], trial: FinishedTrial, planIndex: number | null): Promise<void> {
+    if (planIndex === null) return;
+    const word = `b.w${Math.floor(planIndex / 30)}`;
+    const mask = 2 ** (planIndex % 30);
+    const contributions = contributionsOf(sweepId, trial, axes);
+    const opsOf = (cs: Contribution[]): UpdateOp[] =>
+      cs.map((c) => ({
+        filter: { _id: c.id, $or: [{ [word]: { $exists: false } }, { [word]: { $bitsAllClear: mask } }] },
+        update: { ...Store.contributionUpdate(c), $bit: { [word]: { or: mask } }, $setOnInsert: { sweepId, kind: c.kind, ...c.key } },
+        upsert: true,
+        skipIfUnmatched: true,
+      }));
+    await this.summaries.bulkUpdate(opsOf(contributions.filter((c) => c.kind !== 'curve')));
+    await this.curveSummaries.bulkUpdate(opsOf(contributions.filter((c) => c.kind === 'curve')));
     await this.trials.bulkUpdate([{ filter: { _id: trial.trialId }, update: { $addToSet: { contributedTo: sweepId } } }]);
   }
 
-  private static contributionUpdate(c: Contribution, applied: string): UpdateOp['update'] {
+  private static contributionUpdate(c: Contribution): UpdateOp['update'] {
     const inc: Record<string, number> = {};
     const min: Record<string, number> = {};
     const max: Record<string, number> = {};
@@ -367,7 +382,8 @@ export class Store implements ResultStore {
       }
     }
     for (const [name, k] of Object.entries(c.counters)) inc[`c.${name}`] = k;
-    const update: UpdateOp['update'] = { $inc: inc, $set: { [applied]: 1 } };
+    for (const x of c.histogram ?? []) inc[`h.${histogramKey(x)}`] = (inc[`h.${histogramKey(x)}`] ?? 0) + 1;
+    const update: UpdateOp['update'] = { $inc: inc };
     if (Object.keys(min).length > 0) {
       update.$min = min;
       update.$max = max;
@@ -388,7 +404,7 @@ export class Store implements ResultStore {
       const epochsById = new Map(curves.map((c) => [c._id, Object.values((c.e as Record<string, EpochMetrics>) ?? {})]));
       for (const t of batch) {
         if (!t.result) continue;
-        await this.contribute(sweepId, axes, this.finishedTrialOf(t, epochsById.get(t._id) ?? []));
+        await this.contribute(sweepId, axes, this.finishedTrialOf(t, epochsById.get(t._id) ?? []), Store.planIndex(t, sweepId));
       }
       if (batch.every((t) => !t.result)) return;
     }
@@ -398,7 +414,7 @@ export class Store implements ResultStore {
     // Order matters for crash safety: forget the done-marks first, then the summaries.
     await this.trials.updateMany({ sweepIds: sweepId }, { $pull: { contributedTo: sweepId } });
     await this.summaries.deleteMany({ sweepId });
-    await this.accuracies.deleteMany({ sweepId });
+    await this.curveSummaries.deleteMany({ sweepId });
     await this.contributeAll(sweepId);
   }
 
@@ -494,7 +510,7 @@ export class Store implements ResultStore {
   }
 
   async getCurveBands(sweepId: string): Promise<{ method: string; mode: string; epochs: { epoch: number; accuracy: Stats }[] }[]> {
-    const docs = await this.summaries.find({ sweepId, kind: 'curve' }, { projection: { applied: 0 } });
+    const docs = await this.curveSummaries.find({ sweepId }, { projection: { b: 0 } });
     return docs
       .map((d) => ({
         method: String(d.method),
@@ -507,19 +523,10 @@ export class Store implements ResultStore {
   }
 
   async getSummary(sweepId: string): Promise<SweepSummary> {
-    const [sweep, docs, accuracies] = await Promise.all([
+    const [sweep, docs] = await Promise.all([
       this.sweeps.findOne({ _id: sweepId }, { projection: { spec: 0 } }),
-      this.summaries.find({ sweepId, kind: { $ne: 'curve' } }, { projection: { applied: 0 } }),
-      // order statistics: one sorted, projected find over the narrow accuracies collection
-      this.accuracies.find({ sweepId }, { sort: { a: 1, _id: 1 }, projection: { method: 1, mode: 1, a: 1 } }),
+      this.summaries.find({ sweepId }, { projection: { b: 0 } }),
     ]);
-    const sortedByGroup = new Map<string, number[]>();
-    for (const a of accuracies) {
-      const key = `${String(a.method)}|${String(a.mode)}`;
-      const list = sortedByGroup.get(key) ?? [];
-      list.push(Number(a.a));
-      sortedByGroup.set(key, list);
-    }
 
     const ofKind = (kind: string) => docs.filter((d) => d.kind === kind);
     const accOf = (d: Doc) => statsOf((d.m as Record<string, Moments> | undefined)?.accuracy);
@@ -555,7 +562,7 @@ export class Store implements ResultStore {
           failed: c.failed ?? 0,
           diverged: c.diverged ?? 0,
           pruned: c.pruned ?? 0,
-          accuracy: withMedian(accuracy, medianOfSorted(sortedByGroup.get(`${g.method}|${g.mode}`) ?? [])),
+          accuracy: withMedian(accuracy, medianOfHistogram((d.h as Record<string, number>) ?? {})),
           devices: { ...statsOfValues(chipMeans.map((x) => x.meanAccuracy)), worst: chipMeans[0] ?? null },
           seeds: statsOfValues(seedMeans),
           unstableShare: finished > 0 ? ((c.failed ?? 0) + (c.diverged ?? 0)) / finished : null,
@@ -657,11 +664,23 @@ export class Store implements ResultStore {
   }
 }
 
-/** Median of an ascending list; null when empty. */
-function medianOfSorted(sorted: readonly number[]): number | null {
-  const n = sorted.length;
+/** Exact median from a histogram {value key: count} (see histogramKey); null when empty. */
+function medianOfHistogram(h: Record<string, number>): number | null {
+  const bins = Object.entries(h)
+    .map(([key, count]) => ({ value: valueOfHistogramKey(key), count }))
+    .filter((b) => b.count > 0)
+    .sort((a, b) => a.value - b.value);
+  const n = bins.reduce((a, b) => a + b.count, 0);
   if (n === 0) return null;
-  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  const at = (rank: number): number => {
+    let seen = 0;
+    for (const b of bins) {
+      seen += b.count;
+      if (rank < seen) return b.value;
+    }
+    return bins[bins.length - 1]!.value;
+  };
+  return n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
 /** Sort key of an axis value: numbers and strings as themselves, the rest as JSON. */

@@ -76,7 +76,8 @@ export function syntheticSweep(o: SyntheticSweepOptions): SyntheticSweep {
               const chipAcc = (c: number) => (mode === 'simulation' ? 0 : (chipOffset[c] ?? 0));
               const draw = rng.randomSample();
               const status: TrialResult['status'] = draw < 0.03 ? 'diverged' : draw < 0.05 ? 'failed' : 'completed';
-              const clamp = (x: number) => Math.min(1, Math.max(0, x));
+              // accuracies on 1000-sample splits are multiples of 1/1000, as the engine reports them
+              const clamp = (x: number) => Math.round(1000 * Math.min(1, Math.max(0, x))) / 1000;
               const final = clamp(level + chipAcc(chip) + rng.normal(0, 0.005));
               const curve: EpochMetrics[] = [];
               const ran = status === 'completed' ? epochs : 1 + Math.floor(rng.randomSample() * epochs);
