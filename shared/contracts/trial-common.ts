@@ -99,6 +99,11 @@ export const ChipConfig = z
     weightScale: z.union([z.literal('auto'), z.number().positive().finite()]).default('auto'),
     /** Membrane ADC sampling period, microseconds of hardware time (1 µs = 1 ms model time). */
     adcSamplePeriodUs: z.number().positive().finite().default(1),
+    /**
+     * ADC window of a non-spiking (readout) layer: [E_L − s_r/2, E_L + 3 s_r/2] with s_r this many
+     * spans ϑ − E_L of the first spiking layer (the lab scales the readout to fit the ADC).
+     */
+    readoutWindowSpans: z.number().positive().finite().default(10),
   })
   .strict();
 export type ChipConfig = z.infer<typeof ChipConfig>;

@@ -45,7 +45,7 @@ describe('ChipSubstrate', () => {
   });
 
   it('observes dense traces exactly as element-wise reads (window per neuron, readout window 4 spans)', () => {
-    const config = ChipConfig.parse({ mismatchSeed: 1 });
+    const config = ChipConfig.parse({ mismatchSeed: 1, readoutWindowSpans: 4 });
     const a = new ChipSubstrate(config, layout, { noiseSeed: 5 });
     const b = new ChipSubstrate(config, layout, { noiseSeed: 5 });
     const outputModel = uniformNeuronParams(3, { vThreshold: Infinity, vLeak: 0.1, vReset: 0, tauMemMs: 6, tauSynMs: 6 });
@@ -62,6 +62,17 @@ describe('ChipSubstrate', () => {
     expect(Array.from(observed)).toEqual(Array.from(trace, (v) => b.readMembrane(v, 0, 1)));
     expect(Array.from(observedLogits)).toEqual(Array.from(logits, (v) => b.readMembrane(v, 0.1, 4)));
     expect(observedLogits[0]).toBe(0.1 - 2); // clipped at the window's lower end
+  });
+
+  it('gives a readout layer a window of 10 hidden spans by default, so trained logits are not clipped', () => {
+    const s = new ChipSubstrate(ChipConfig.parse({}), layout, { noiseSeed: 1 });
+    s.neuronParams('hidden', hiddenModel);
+    s.neuronParams('output', uniformNeuronParams(3, { vThreshold: Infinity, vLeak: 0, vReset: 0, tauMemMs: 6, tauSynMs: 6 }));
+    const logits = Float64Array.from([12, 14.5, 16]);
+    s.observeMembrane('output', logits, 3);
+    expect(Math.abs(logits[0]! - 12)).toBeLessThan(0.3);
+    expect(Math.abs(logits[1]! - 14.5)).toBeLessThan(0.3);
+    expect(logits[2]).toBe(15); // [−5, 15]
   });
 
   it('reads membranes through the noisy 8-bit ADC', () => {

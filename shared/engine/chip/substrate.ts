@@ -36,9 +36,6 @@ export interface ChipLayerLayout {
   readonly nOut: number;
 }
 
-/** ADC window of a non-spiking (readout) layer, in spans of the first spiking layer. */
-export const READOUT_WINDOW_SPANS = 4;
-
 export interface ChipSubstrateOptions {
   /** Seed of the per-run trial-noise stream (the trial's training seed). */
   readonly noiseSeed: number;
@@ -147,12 +144,12 @@ export class ChipSubstrate {
 
   /**
    * The span s = ϑ − E_L (model values) that scales a neuron's voltage noise and ADC window. A
-   * non-spiking layer (ϑ = ∞, e.g. a leaky-integrator readout) uses READOUT_WINDOW_SPANS × the
+   * non-spiking layer (ϑ = ∞, e.g. a leaky-integrator readout) uses `readoutWindowSpans` × the
    * span of the first spiking layer, so its potentials (the logits) fit the window.
    */
   private windowSpan(model: NeuronParams, j: number): number {
     const span = model.vThreshold[j]! - model.vLeak[j]!;
-    return Number.isFinite(span) ? span : READOUT_WINDOW_SPANS * this.referenceSpan();
+    return Number.isFinite(span) ? span : this.config.readoutWindowSpans * this.referenceSpan();
   }
 
   /** The span of the first neuron with a threshold among the layers in use (1 if none). */
