@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { createEmbeddedStore, createMongoStore, type Store } from '../shared/store/index.ts';
+import { createEmbeddedStore, createMongoStore, Store as StoreClass, type Store } from '../shared/store/index.ts';
+import { connectMongoDatabase } from '../shared/store/mongo-database.ts';
+import type { Database, DocCollection, UpdateOp } from '../shared/store/collection.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
 import { differences, referenceSummary, summaryAsReference } from '../shared/store/testing/reference.ts';
 
@@ -74,6 +76,47 @@ describe('store contract: MongoDB-wire server vs embedded vs raw recomputation',
     expect(byId(await embedded.getResults(ids))).toEqual(byId(data.results.slice(0, 5)));
     expect(await mongo.getSweep('sw-contract')).toEqual(data.sweep);
     expect((await mongo.listSweeps()).map((s) => s.sweepId).sort()).toEqual(['sw-contract', 'sw-other']);
+  });
+
+  it('a crash in the middle of summary writes on the server is completed by the replay, nothing counted twice', async () => {
+    const crash = syntheticSweep({ sweepId: 'sw-crash', seed: 13, methods: ['spike-time'], modes: ['in-the-loop', 'transfer'], learningRates: [0.002], betas: [100], trainingSeeds: 2, chips: 2, epochs: 4 });
+    const inner = await connectMongoDatabase({ url: MONGO_URL, dbName: `${dbName}_crash` });
+    let failNext = false;
+    // Applies the first half of a summary bulk write, then "dies".
+    const faulty: Database = {
+      ping: () => inner.ping(),
+      close: () => inner.close(),
+      collection(name: string): DocCollection {
+        const c = inner.collection(name);
+        if (name !== 'summaries') return c;
+        return Object.assign(Object.create(c) as DocCollection, {
+          bulkUpdate: async (ops: readonly UpdateOp[]) => {
+            if (!failNext) return c.bulkUpdate(ops);
+            failNext = false;
+            await c.bulkUpdate(ops.slice(0, Math.ceil(ops.length / 2)));
+            throw new Error('simulated crash');
+          },
+        });
+      },
+    };
+    const store = new StoreClass(faulty);
+    try {
+      await store.init();
+      await store.apply({ kind: 'sweep-registered', sweep: crash.sweep });
+      for (const [i, result] of crash.results.entries()) {
+        if (i % 2 === 0) {
+          failNext = true;
+          await expect(store.apply({ kind: 'trial-finished', result, at })).rejects.toThrow('simulated crash');
+        }
+        await store.apply({ kind: 'trial-finished', result, at });
+      }
+      expect(differences(summaryAsReference(await store.getSummary('sw-crash')), referenceSummary(crash.sweep, crash.results))).toEqual([]);
+    } finally {
+      const client = new MongoClient(MONGO_URL);
+      await client.db(`${dbName}_crash`).dropDatabase();
+      await client.close();
+      await store.close();
+    }
   });
 
   it('a rebuild of every summary from the trial documents gives the same numbers', async () => {
