@@ -8,6 +8,7 @@ import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../sh
 import { createMongoStore } from '../../shared/store/index.ts';
 import { listen } from '../../shared/sweep/health.ts';
 import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { startTelemetry } from '../../shared/telemetry/index.ts';
 import { SweepScheduler } from '../../shared/sweep/scheduler.ts';
 import { createSchedulerApp } from './app.ts';
 import { parseEnv } from './env.ts';
@@ -15,6 +16,7 @@ import { parseEnv } from './env.ts';
 const log = jsonLogger('scheduler');
 const lifecycle = new Lifecycle(log);
 lifecycle.handleSignals();
+lifecycle.add('telemetry', startTelemetry('spikesweep-scheduler'));
 try {
   const env = parseEnv();
   log.info('starting', { env: redactEnv(env) });

@@ -7,12 +7,14 @@ import { assertNoEviction, closeRedis, createRedis } from '../../shared/clients/
 import { waitForRedis } from '../../shared/queue/connection.ts';
 import { healthRoutes, listen } from '../../shared/sweep/health.ts';
 import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { startTelemetry } from '../../shared/telemetry/index.ts';
 import { parseEnv } from './env.ts';
 import { startTrialWorker } from './worker.ts';
 
 const log = jsonLogger('worker');
 const lifecycle = new Lifecycle(log);
 lifecycle.handleSignals();
+lifecycle.add('telemetry', startTelemetry('spikesweep-worker'));
 try {
   const env = parseEnv();
   log.info('starting', { env: redactEnv(env) });

@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { QueueNames } from '../../shared/contracts/index.ts';
+import { extractTraceContext, SpanKind, withSpan } from '../../shared/telemetry/index.ts';
 import { parseTrialJob } from '../../shared/queue/payloads.ts';
 import { createDeadLetterQueue, createResultsQueue, deadLetter, ResultsPublisher } from '../../shared/queue/queues.ts';
 import { FinalMarkers, RedisCheckpointStore, RedisRungStore, SweepStates } from '../../shared/queue/state.ts';
@@ -41,7 +41,6 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
   const rungs = new RedisRungStore(redis, env.QUEUE_PREFIX);
   const finals = new FinalMarkers(redis, env.QUEUE_PREFIX);
   const sweeps = new SweepStates(redis, env.QUEUE_PREFIX);
-  const tracer = trace.getTracer('spikesweep-worker');
   let shuttingDown = false;
 
   const process = async (job: Job, token?: string) => {
@@ -59,12 +58,10 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
     if (await finals.has(trialId)) return { skipped: 'already finished' };
     if ((await sweeps.status(sweepId)) === 'cancelled') return { skipped: 'sweep cancelled' };
 
-    const parent = propagation.extract(ROOT_CONTEXT, payload.trace);
-    return tracer.startActiveSpan(
+    return withSpan(
       'trial.run',
-      { kind: SpanKind.CONSUMER, attributes: { 'spikesweep.trial.id': trialId, 'spikesweep.sweep.id': sweepId, 'spikesweep.trial.attempt': job.attemptsStarted } },
-      parent,
-      async (span) => {
+      { 'spikesweep.trial.id': trialId, 'spikesweep.sweep.id': sweepId, 'spikesweep.trial.attempt': job.attemptsStarted },
+      async () => {
         let cancelled = false;
         const heartbeat = setInterval(() => {
           void results.publish({ kind: 'trial-heartbeat', trialId, workerId: env.WORKER_ID, at: new Date().toISOString() }).catch(() => undefined);
@@ -99,21 +96,17 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
           await job.moveToDelayed(Date.now(), token);
           throw new DelayedError();
         } catch (error) {
-          if (!(error instanceof DelayedError)) {
-            span.recordException(error as Error);
-            span.setStatus({ code: SpanStatusCode.ERROR });
-            log.error('trial attempt failed', { trialId, attempt: job.attemptsStarted, error: String(error) });
-          }
+          if (!(error instanceof DelayedError)) log.error('trial attempt failed', { trialId, attempt: job.attemptsStarted, error: String(error) });
           throw error;
         } finally {
           clearInterval(heartbeat);
-          span.end();
         }
       },
+      { kind: SpanKind.CONSUMER, parent: extractTraceContext(payload.trace) },
     );
   };
 
-  const worker = new Worker(QueueNames.trials, (job, token) => context.with(ROOT_CONTEXT, () => process(job, token)), {
+  const worker = new Worker(QueueNames.trials, (job, token) => process(job, token), {
     connection: redis,
     prefix: env.QUEUE_PREFIX,
     concurrency: pool.size,

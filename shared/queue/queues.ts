@@ -1,5 +1,4 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { context, propagation } from '@opentelemetry/api';
 import {
   DEFAULT_QUEUE_PREFIX,
   QueueNames,
@@ -10,6 +9,7 @@ import {
 } from '../contracts/index.ts';
 import { parseOrThrow } from '../contracts/validate.ts';
 import type { PlannedTrial } from '../sweep/plan.ts';
+import { injectTraceContext } from '../telemetry/index.ts';
 import { DeadLetter, TrialJobPayload, parseTrialJob } from './payloads.ts';
 
 /**
@@ -63,8 +63,7 @@ export function trialJobOptions(trialId: string, spec: Pick<SweepSpec, 'maxAttem
 
 /** Builds and validates the payload of a planned trial, with the active trace context. */
 export function trialPayload(sweepId: string, spec: SweepSpec, trial: PlannedTrial): TrialJobPayload {
-  const trace: Record<string, string> = {};
-  propagation.inject(context.active(), trace);
+  const trace = injectTraceContext();
   const payload = {
     schemaVersion: 1 as const,
     sweepId,

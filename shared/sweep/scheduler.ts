@@ -5,6 +5,7 @@ import { enqueueTrials, removeWaitingTrials, type ResultsPublisher } from '../qu
 import { FinalMarkers, SweepStates, type SweepState } from '../queue/state.ts';
 import type { ResultStore, StoredTrialStatus } from '../store/types.ts';
 import { planSweep, type SweepPlan } from './plan.ts';
+import { SpanKind, withSpan } from '../telemetry/index.ts';
 import { isDone } from './run-trial.ts';
 
 /**
@@ -65,6 +66,12 @@ export class SweepScheduler {
   /** Plans and submits a spec. Throws ValidationError (naming spec paths) or NotImplementedError. */
   async submit(specInput: unknown): Promise<SubmitOutcome> {
     const plan = planSweep(specInput);
+    return withSpan('sweep.submit', { 'spikesweep.sweep.id': plan.sweepId, 'spikesweep.sweep.trials': plan.trials.length }, () => this.register(plan), {
+      kind: SpanKind.PRODUCER,
+    });
+  }
+
+  private async register(plan: SweepPlan): Promise<SubmitOutcome> {
     const createdAt = new Date().toISOString();
     const created = await this.states.create(
       { sweepId: plan.sweepId, name: plan.spec.name, status: 'running', planned: plan.trials.length, createdAt, priority: plan.spec.priority },
