@@ -125,6 +125,26 @@ describe('embedded store', () => {
     }
   });
 
+  it('a follower opened on the directory sees the writer\'s appends and its compaction', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikesweep-follow-'));
+    try {
+      const data = small();
+      const writer = await createEmbeddedStore({ dir });
+      await writer.apply({ kind: 'sweep-registered', sweep: data.sweep });
+      const reader = await createEmbeddedStore({ dir, follow: true });
+      expect((await reader.getSummary('sw-unit')).byStatus.completed).toBe(0);
+      for (const result of data.results.slice(0, 10)) await writer.apply({ kind: 'trial-finished', result, at });
+      const completed = data.results.slice(0, 10).filter((r) => r.status === 'completed').length;
+      expect((await reader.getSummary('sw-unit')).byStatus.completed).toBe(completed);
+      await writer.close(); // compaction: snapshot + new log generation
+      expect((await reader.getSummary('sw-unit')).byStatus.completed).toBe(completed);
+      await expect(reader.apply({ kind: 'sweep-status', sweepId: 'sw-unit', status: 'completed', at })).rejects.toThrow(/read-only/);
+      await reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('tracks progress messages and pages, filters and sorts trials', async () => {
     const data = small();
     const store = await createEmbeddedStore();
