@@ -236,7 +236,7 @@ function renderParallel(p) {
     const vals = p.rows.map((r) => (dim < p.axes.length ? r.values[dim] : r.testAccuracy));
     const numeric = vals.every((v) => typeof v === 'number');
     return numeric
-      ? { dim, name, type: 'value', scale: true, nameTextStyle: { fontSize: 11 } }
+      ? { dim, name, type: 'value', scale: true, minInterval: vals.every((v) => Number.isInteger(v)) ? 1 : 0, nameTextStyle: { fontSize: 11 } }
       : { dim, name, type: 'category', data: [...new Set(vals.map(String))], nameTextStyle: { fontSize: 11 } };
   });
   chart('ch-parallel').setOption(
