@@ -15,6 +15,11 @@ import type { SweepSummary, TrialPage } from '../shared/store/index.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
 import { differences, referenceSummary, summaryAsReference } from '../shared/store/testing/reference.ts';
 import { Env } from '../services/results/env.ts';
+import { consumeResults } from '../shared/queue/results-consumer.ts';
+import { Store as StoreClass } from '../shared/store/index.ts';
+import { connectMongoDatabase } from '../shared/store/mongo-database.ts';
+import { ServiceUnavailableError } from '../shared/contracts/index.ts';
+import type { Database } from '../shared/store/collection.ts';
 import { startResultsService, type ResultsService } from '../services/results/service.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -111,6 +116,46 @@ describe('results service', () => {
     expect(lines).toHaveLength(data.results.length + 1);
     const json = (await (await fetch(`${service.url}/api/sweeps/sw-service/export.json`)).json()) as unknown[];
     expect(json).toHaveLength(data.results.length);
+  });
+
+  it('a message whose write fails because the database is unavailable is retried with backoff, not lost', async () => {
+    const retryPrefix = `${prefix}-retry`;
+    const inner = await connectMongoDatabase({ url: MONGO_URL, dbName: `${dbName}_retry` });
+    let outage = 2; // the first two writes find the database "down"
+    const flaky: Database = {
+      ping: () => inner.ping(),
+      close: () => inner.close(),
+      collection: (name) => {
+        const c = inner.collection(name);
+        return Object.assign(Object.create(c) as typeof c, {
+          bulkUpdate: async (ops: Parameters<typeof c.bulkUpdate>[0]) => {
+            if (outage > 0) {
+              outage--;
+              throw new ServiceUnavailableError('simulated outage');
+            }
+            return c.bulkUpdate(ops);
+          },
+        });
+      },
+    };
+    const store = new StoreClass(flaky);
+    const retryQueue = createResultsQueue({ connection: redis, prefix: retryPrefix });
+    const consumer = consumeResults({ connection: redis, prefix: retryPrefix }, (m) => store.apply(m));
+    try {
+      await new ResultsPublisher(retryQueue).publish({ kind: 'sweep-registered', sweep: data.sweep });
+      const job = (await retryQueue.getJobs(['waiting', 'active', 'delayed', 'completed']))[0]!;
+      await until('the job to complete', () => retryQueue.getJobState(job.id!), (state) => state === 'completed', 60_000);
+      expect((await retryQueue.getJob(job.id!))?.attemptsMade).toBeGreaterThanOrEqual(2);
+      expect((await store.getSweep('sw-service'))?.trials).toHaveLength(data.sweep.trials.length);
+    } finally {
+      await consumer.close();
+      await retryQueue.obliterate({ force: true }).catch(() => undefined);
+      await retryQueue.close();
+      const client = new MongoClient(MONGO_URL);
+      await client.db(`${dbName}_retry`).dropDatabase();
+      await client.close();
+      await store.close();
+    }
   });
 
   it('reports health and readiness', async () => {
