@@ -48,9 +48,10 @@ describe('planSweep', () => {
   });
 
   it('sweep id ignores key order and spelled-out defaults', () => {
-    const a = parseSweepSpec({ name: 'x', base, axes: { seed: [0] } });
-    const b = parseSweepSpec({ axes: { seed: [0] }, base, name: 'x', repeats: 1, strategy: 'grid' });
-    expect(sweepIdOf(b)).toBe(sweepIdOf(a));
+    const a = planSweep({ name: 'x', base, axes: { seed: [0] } });
+    const b = planSweep({ axes: { seed: [0] }, base, name: 'x', repeats: 1, strategy: 'grid' });
+    expect(b.sweepId).toBe(a.sweepId);
+    expect(sweepIdOf(parseSweepSpec({ name: 'x', base, axes: { seed: [0] } }), ['other-trial'])).not.toBe(a.sweepId);
   });
 
   it('collapses duplicate configs to one trial', () => {

@@ -25,7 +25,7 @@ export interface PlannedTrial {
 }
 
 export interface SweepPlan {
-  /** Hash of the canonical validated spec. */
+  /** Hash of the canonical validated spec and its trial ids (see sweepIdOf). */
   readonly sweepId: string;
   readonly spec: SweepSpec;
   /** Distinct trials in plan order (a config planned twice appears once). */
@@ -54,9 +54,14 @@ export function parseSweepSpec(input: unknown): SweepSpec {
   );
 }
 
-/** Sweep id: the first 16 hex digits of the SHA-256 of the canonical validated spec. */
-export function sweepIdOf(spec: SweepSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 16);
+/**
+ * Sweep id: the first 16 hex digits of the SHA-256 of the canonical validated spec together
+ * with its planned trial ids. The ids make it the identity of the expanded study: if a
+ * release changes a config default, the same spec plans other trials and gets a new id,
+ * rather than mixing old and new trials under one sweep.
+ */
+export function sweepIdOf(spec: SweepSpec, trialIds: readonly string[]): string {
+  return createHash('sha256').update(canonicalJson({ spec, trialIds })).digest('hex').slice(0, 16);
 }
 
 /**
@@ -202,7 +207,7 @@ export function planSweep(input: unknown): SweepPlan {
   }
   const axes = axisEntries.map(([path]) => path);
   if (spec.repeats > 1) axes.push('seed');
-  return { sweepId: sweepIdOf(spec), spec, trials, axes };
+  return { sweepId: sweepIdOf(spec, trials.map((t) => t.trialId)), spec, trials, axes };
 }
 
 /** Maps a config path (`training.learningRate`) to the spec field that set it. */
