@@ -75,6 +75,22 @@ describe('ChipSubstrate', () => {
     expect(logits[2]).toBe(15); // [−5, 15]
   });
 
+  it('jitters spike times with σ = 0.01 τ_s, consuming the same noise whether a slot holds a spike or not', () => {
+    const a = new ChipSubstrate(ChipConfig.parse({}), layout, { noiseSeed: 2 });
+    const b = new ChipSubstrate(ChipConfig.parse({}), layout, { noiseSeed: 2 });
+    for (const s of [a, b]) s.neuronParams('hidden', hiddenModel);
+    const spikes = new Float64Array(80).fill(10);
+    a.jitterSpikeTimes('hidden', spikes, 2);
+    const sd = Math.sqrt(spikes.reduce((x, t) => x + (t - 10) ** 2, 0) / spikes.length);
+    expect(sd).toBeGreaterThan(0.03);
+    expect(sd).toBeLessThan(0.07); // 0.01 · τ_s = 0.05 ms
+    const fewer = new Float64Array(80).fill(10);
+    fewer[3] = Infinity;
+    b.jitterSpikeTimes('hidden', fewer, 2);
+    expect(fewer[3]).toBe(Infinity);
+    expect(fewer[79]).toBe(spikes[79]);
+  });
+
   it('reads membranes through the noisy 8-bit ADC', () => {
     const s = new ChipSubstrate(ChipConfig.parse({ noiseScale: 0 }), layout, { noiseSeed: 0 });
     expect(s.readMembrane(0.5, 0, 1)).toBeCloseTo(-0.5 + Math.round(127.5) * (2 / 255), 12);

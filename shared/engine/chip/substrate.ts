@@ -202,12 +202,16 @@ export class ChipSubstrate {
     }
   }
 
-  /** Spike-time jitter σ_t · τ_s (model τ_s of the spiking neuron) on every emitted spike, in place. */
+  /**
+   * Spike-time jitter σ_t · τ_s (model τ_s of the spiking neuron) on every emitted spike, in place.
+   * A deviate is drawn for every slot, spike or not, so the noise a presentation consumes does not
+   * depend on how many spikes there were (frozen noise stays frozen when a spike appears).
+   */
   jitterSpikeTimes(layer: string, times: Float64Array, maxSpikesPerNeuron: number): void {
     const { model } = this.calibrated(layer);
     for (let k = 0; k < times.length; k++) {
-      const t = times[k]!;
-      if (t !== Infinity) times[k] = t + this.trialNoise.spikeJitterMs(model.tauSynMs[Math.floor(k / maxSpikesPerNeuron)]!);
+      const jitter = this.trialNoise.spikeJitterMs(model.tauSynMs[Math.floor(k / maxSpikesPerNeuron)]!);
+      if (times[k] !== Infinity) times[k] = times[k]! + jitter;
     }
   }
 
