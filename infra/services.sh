@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# infra/services.sh up|down|status
+# infra/services.sh up|down|status|test-tools
 #
 # Starts, stops or reports the two services SpikeSweep needs, on loopback only:
 #   - Redis (Debian's redis-server) with its own config, AOF on, maxmemory-policy noeviction;
@@ -9,6 +9,7 @@
 # `up` installs what is missing (as root: `apt-get update` once, only when a package is missing),
 # is a no-op when both services already answer, and waits until both do. `down` stops only the
 # processes `up` started (their pids are recorded in the data dir). Logs go to the data dir.
+# `test-tools` installs what the test suite needs beyond the services (Debian's chromium).
 #
 # Environment (all optional):
 #   SPIKESWEEP_DATA_DIR     data, pid and log files        default <repo>/.data/services
@@ -124,6 +125,12 @@ apt_install() {
   fi
   log "apt-get install -y $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Debian's Chromium for the dashboard's browser test (driven by playwright-core; no browser downloads).
+ensure_test_tools() {
+  command -v chromium >/dev/null || apt_install chromium
+  log "chromium: $(command -v chromium)"
 }
 
 ensure_redis_installed() {
@@ -429,8 +436,9 @@ main() {
       redis_down
       ;;
     status) status ;;
+    test-tools) ensure_test_tools ;;
     *)
-      echo "usage: $(basename "$0") up|down|status" >&2
+      echo "usage: $(basename "$0") up|down|status|test-tools" >&2
       exit 64
       ;;
   esac

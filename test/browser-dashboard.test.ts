@@ -10,6 +10,7 @@ import { createEmbeddedStore, type Store, type SweepSummary } from '../shared/st
 import { syntheticSweep } from '../shared/store/synthetic.ts';
 import { listen } from '../shared/sweep/health.ts';
 import { createResultsApp } from '../services/results/api.ts';
+import { chromiumPath } from './support/services.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
 const ARTIFACTS = 'test-artifacts';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   http = await listen(createResultsApp(store, { readiness: {}, pollMs: 600 }), 0, '127.0.0.1');
   base = `http://127.0.0.1:${http.port}`;
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 });

@@ -2,6 +2,7 @@
  * Where the integration tests find the real services: REDIS_URL and MONGO_URL from the
  * environment, defaulting to what `spikesweep services up` starts (infra/services.sh).
  */
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -13,3 +14,17 @@ export const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The data dir infra/services.sh uses (pid files, logs), as it computes it. */
 export const SERVICES_DATA_DIR = process.env.SPIKESWEEP_DATA_DIR ?? path.join(REPO_DIR, '.data', 'services');
+
+/**
+ * Debian's Chromium for browser tests: `SPIKESWEEP_CHROMIUM`, else `chromium` on PATH
+ * (`bash infra/services.sh test-tools` installs it). Throws, rather than skipping, when absent.
+ */
+export function chromiumPath(): string {
+  if (process.env.SPIKESWEEP_CHROMIUM) return process.env.SPIKESWEEP_CHROMIUM;
+  const found = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
+  const resolved = found.stdout.trim();
+  if (found.status !== 0 || resolved === '') {
+    throw new Error('chromium is not on PATH: run `bash infra/services.sh test-tools` (installs Debian\'s chromium)');
+  }
+  return resolved;
+}
