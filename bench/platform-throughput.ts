@@ -87,7 +87,7 @@ const noopPlan = (n: number, tag: string) =>
 function realPlan(n: number): SweepPlan {
   return planSweep({
     name: 'bench-real',
-    base: { method: 'surrogate', training: { epochs: 3 }, dataset: { trainSize: 300, validationSize: 100, testSize: 100 } },
+    base: { method: 'surrogate', training: { epochs: 5 }, dataset: { trainSize: 1000, validationSize: 200, testSize: 200 } },
     axes: { seed: { range: [0, n] } },
   });
 }
