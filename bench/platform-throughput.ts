@@ -149,13 +149,16 @@ async function schedulingOverhead(samples: number): Promise<number[]> {
   return latencies;
 }
 
-async function runEmbedded(plan: SweepPlan, workers: number): Promise<number> {
+/** Wall seconds and CPU seconds (all threads of this process) of an embedded run. */
+async function runEmbedded(plan: SweepPlan, workers: number): Promise<{ seconds: number; cpuSeconds: number }> {
   const store = await createEmbeddedStore();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await runSweepEmbedded({ spec: plan.spec, store, workers, checkpointDir: null });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await store.close();
-  return seconds;
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
@@ -180,7 +183,12 @@ if (!args['skip-real']) {
   line(`real trials, 2 worker processes`, `${((real / r2) * 60).toFixed(1)} trials/min  (scaling ×${(r1 / r2).toFixed(2)})`);
   const e1 = await runEmbedded(plan, 1);
   const e2 = await runEmbedded(plan, 2);
-  line(`real trials, embedded, 1 thread`, `${((real / e1) * 60).toFixed(1)} trials/min`);
-  line(`real trials, embedded, 2 threads`, `${((real / e2) * 60).toFixed(1)} trials/min  (scaling ×${(e1 / e2).toFixed(2)})`);
+  line(`real trials, embedded, 1 thread`, `${((real / e1.seconds) * 60).toFixed(1)} trials/min, ${(e1.cpuSeconds / real).toFixed(2)} CPU-s/trial`);
+  line(
+    `real trials, embedded, 2 threads`,
+    `${((real / e2.seconds) * 60).toFixed(1)} trials/min, ${(e2.cpuSeconds / real).toFixed(2)} CPU-s/trial  (scaling ×${(e1.seconds / e2.seconds).toFixed(2)})`,
+  );
+  // Independent of other load: the cores the run kept busy. 2.0 would be perfect use of 2 threads.
+  line(`  cores kept busy, embedded 1 → 2 threads`, `${(e1.cpuSeconds / e1.seconds).toFixed(2)} → ${(e2.cpuSeconds / e2.seconds).toFixed(2)}`);
 }
 await closeRedis(redis);
