@@ -101,9 +101,9 @@ export const TrialResult = z.object({
   epochs: z.array(EpochMetrics),
   /** Wall-clock time of the whole trial on the worker. Not part of determinism checks. */
   wallTimeMs: nonNegative(),
-  /** Emulated chip time spent (forward passes on the device); 0 in simulation mode. */
+  /** Emulated chip time spent (all presentations on any chip: training and evaluation); 0 when no chip is used. */
   hardwareTimeMs: nonNegative(),
-  /** Estimated energy spent on the device, joules; 0 in simulation mode. */
+  /** Estimated energy spent on chips, joules; 0 when no chip is used. */
   energyJ: nonNegative(),
   /** Number of sample presentations run on a chip (training + evaluation). */
   chipRuns: int().nonnegative(),
