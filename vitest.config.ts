@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // `integration` (test/, real Redis, real MongoDB-wire server, real browser).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {
