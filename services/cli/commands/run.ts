@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_QUEUE_PREFIX, ValidationError, type TrialResult } from '../../../shared/contracts/index.ts';
+import { positiveWorkers } from '../options.ts';
 import { closeRedis, createRedis, assertNoEviction } from '../../../shared/clients/redis.ts';
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../../shared/queue/queues.ts';
 import { createEmbeddedStore, createMongoStore, type ResultStore, type SweepSummary } from '../../../shared/store/index.ts';
@@ -40,12 +41,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ValidationError('spikesweep:invalid-input', [{ path: '--workers', message: 'must be an integer ≥ 1' }]);
-  return n;
-};
-
 /**
  * `spikesweep run spec.yaml`: embedded by default (everything in this process, results in
  * `--store DIR`); with `--redis` and `--mongo` (or REDIS_URL and MONGO_URL) it submits to the
@@ -56,7 +51,7 @@ export function register(program: Command): void {
     .command('run')
     .description('run a sweep: embedded in this process, or submitted to Redis/MongoDB when --redis/--mongo (or REDIS_URL/MONGO_URL) are given')
     .argument('<spec>', 'sweep spec, YAML or JSON (- reads stdin)')
-    .option('--workers <n>', 'trials run at once, embedded mode (default: one per core)', positiveInt)
+    .option('--workers <n>', 'trials run at once, embedded mode (default: one per core)', positiveWorkers)
     .option('--store <dir>', 'embedded store directory (results and checkpoints)', '.data/store')
     .option('--json', 'print {sweepId, trials, summary, executed} as JSON instead of the table')
     .option('--redis <url>', 'Redis of the distributed system (env REDIS_URL)')

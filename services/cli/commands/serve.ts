@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { DEFAULT_QUEUE_PREFIX, ValidationError } from '../../../shared/contracts/index.ts';
+import { DEFAULT_QUEUE_PREFIX } from '../../../shared/contracts/index.ts';
+import { positiveWorkers } from '../options.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = (service: string) => `services/${service}/main.ts`;
@@ -17,12 +18,6 @@ interface ServeOptions {
   port: string;
 }
 
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ValidationError('spikesweep:invalid-input', [{ path: '--workers', message: 'must be an integer ≥ 1' }]);
-  return n;
-};
-
 /**
  * `spikesweep serve`: the distributed system on one machine — the scheduler, the results
  * service and N worker processes (one trial each), as child processes against the given
@@ -33,7 +28,7 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description('start scheduler, results service and N workers on this machine against Redis and MongoDB')
-    .option('--workers <n>', 'worker processes, one trial each (default: one per core)', positiveInt)
+    .option('--workers <n>', 'worker processes, one trial each (default: one per core)', positiveWorkers)
     .option('--redis <url>', 'Redis (env REDIS_URL)')
     .option('--mongo <url>', 'MongoDB (env MONGO_URL)')
     .option('--mongo-db <name>', 'MongoDB database (env MONGO_DB)', process.env.MONGO_DB ?? 'spikesweep')
