@@ -18,9 +18,8 @@ import { createDeadLetterQueue, createTrialQueue } from '../shared/queue/queues.
 import { createEmbeddedStore, createMongoStore, type Store } from '../shared/store/index.ts';
 import { runSweepEmbedded } from '../shared/sweep/embedded.ts';
 import { planSweep } from '../shared/sweep/plan.ts';
+import { MONGO_URL, REDIS_URL, deleteRedisPrefix, dropMongoDatabase } from './support/services.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const prefix = `test-e2e-${randomUUID().slice(0, 8)}`;
 const dbName = `test_e2e_${randomUUID().slice(0, 8)}`;
@@ -136,14 +135,10 @@ describe('distributed sweep with a worker killed mid-trial', () => {
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();
     }
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteRedisPrefix(redis, prefix);
     await store?.close();
     if (redis) await closeRedis(redis);
-    const { MongoClient } = await import('mongodb');
-    const client = await MongoClient.connect(MONGO_URL);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropMongoDatabase(dbName);
   });
 
   it('runs all 24 trials exactly once, resuming the killed one from its checkpoint', async () => {

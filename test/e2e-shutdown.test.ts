@@ -16,9 +16,8 @@ import { createMongoStore, type Store } from '../shared/store/index.ts';
 import { planSweep } from '../shared/sweep/plan.ts';
 import { SweepScheduler } from '../shared/sweep/scheduler.ts';
 import type { Queue } from 'bullmq';
+import { MONGO_URL, REDIS_URL, deleteRedisPrefix, dropMongoDatabase } from './support/services.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const prefix = `test-shutdown-${randomUUID().slice(0, 8)}`;
 const dbName = `test_shutdown_${randomUUID().slice(0, 8)}`;
@@ -102,14 +101,10 @@ describe('running trials under shutdown and cancel', () => {
     await results?.obliterate({ force: true });
     await trials?.close();
     await results?.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteRedisPrefix(redis, prefix);
     await store?.close();
     if (redis) await closeRedis(redis);
-    const { MongoClient } = await import('mongodb');
-    const client = await MongoClient.connect(MONGO_URL);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropMongoDatabase(dbName);
   });
 
   it('SIGTERM: the running trial checkpoints and goes back to the queue; another worker resumes it', async () => {

@@ -21,9 +21,8 @@ import { connectMongoDatabase } from '../shared/store/mongo-database.ts';
 import { ServiceUnavailableError } from '../shared/contracts/index.ts';
 import type { Database } from '../shared/store/collection.ts';
 import { startResultsService, type ResultsService } from '../services/results/service.ts';
+import { REDIS_URL, MONGO_URL } from './support/services.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const prefix = `test-results-${randomUUID().slice(0, 8)}`;
 const dbName = `spikesweep_test_results_${process.pid}`;
 const at = '2026-01-01T00:00:00.000Z';

@@ -12,9 +12,8 @@ import { listen } from '../shared/sweep/health.ts';
 import { SweepScheduler } from '../shared/sweep/scheduler.ts';
 import { createSchedulerApp } from '../services/scheduler/app.ts';
 import type { Queue } from 'bullmq';
+import { MONGO_URL, REDIS_URL, deleteRedisPrefix, dropMongoDatabase } from './support/services.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const prefix = `test-api-${randomUUID().slice(0, 8)}`;
 const dbName = `test_api_${randomUUID().slice(0, 8)}`;
 
@@ -53,14 +52,10 @@ describe('scheduler API', () => {
     await results?.obliterate({ force: true });
     await trials?.close();
     await results?.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteRedisPrefix(redis, prefix);
     if (redis) await closeRedis(redis);
     await store?.close();
-    const { MongoClient } = await import('mongodb');
-    const client = await MongoClient.connect(MONGO_URL);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropMongoDatabase(dbName);
   });
 
   const post = (path: string, body?: unknown, contentType = 'application/json') =>

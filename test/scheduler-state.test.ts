@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis } from '../shared/clients/redis.ts';
 import { FinalMarkers, RedisCheckpointStore, RedisRungStore, SweepStates } from '../shared/queue/state.ts';
 import { EarlyStopper } from '../shared/sweep/early-stopping.ts';
+import { REDIS_URL, deleteRedisPrefix } from './support/services.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test-state-${randomUUID().slice(0, 8)}`;
 
 describe('Redis platform state', () => {
@@ -15,8 +15,7 @@ describe('Redis platform state', () => {
     redis = createRedis(REDIS_URL, { connectionName: 'test-state' });
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteRedisPrefix(redis, prefix);
     await closeRedis(redis);
   });
 

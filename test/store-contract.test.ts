@@ -11,8 +11,8 @@ import { connectMongoDatabase } from '../shared/store/mongo-database.ts';
 import type { Database, DocCollection, UpdateOp } from '../shared/store/collection.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
 import { differences, referenceSummary, summaryAsReference } from '../shared/store/testing/reference.ts';
+import { MONGO_URL } from './support/services.ts';
 
-const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const dbName = `spikesweep_test_store_contract_${process.pid}`;
 const at = '2026-01-01T00:00:00.000Z';
 const data = syntheticSweep({ sweepId: 'sw-contract', seed: 11, learningRates: [0.001, 0.005], betas: [50, 150], trainingSeeds: 1, chips: 2, epochs: 6 });

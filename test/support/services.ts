@@ -3,6 +3,8 @@
  * environment, defaulting to what `spikesweep services up` starts (infra/services.sh).
  */
 import { spawnSync } from 'node:child_process';
+import type { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -27,4 +29,20 @@ export function chromiumPath(): string {
     throw new Error('chromium is not on PATH: run `bash infra/services.sh test-tools` (installs Debian\'s chromium)');
   }
   return resolved;
+}
+
+/** Deletes every Redis key under a test's BullMQ prefix. */
+export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+}
+
+/** Drops a test's MongoDB database on the server at MONGO_URL. */
+export async function dropMongoDatabase(dbName: string): Promise<void> {
+  const client = await MongoClient.connect(MONGO_URL);
+  try {
+    await client.db(dbName).dropDatabase();
+  } finally {
+    await client.close();
+  }
 }
