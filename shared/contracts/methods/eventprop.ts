@@ -7,9 +7,12 @@ import { TtfsLossConfig, WeightBumpingConfig } from './spike-time.ts';
  * gradients for spiking neural networks", Sci. Rep.): exact event-based forward simulation of
  * LIF neurons that may fire many times, and the adjoint ODE integrated backwards with jumps
  * at the spikes. Works for any τ_m/τ_s. `{ method: 'eventprop' }` alone is the paper's
- * Yin-Yang setup: 4 + bias → 200 → 3, τ_m 20 ms, τ_s 5 ms, Adam lr 5e-3, batch 32,
- * lr × 0.95 per epoch, cross-entropy on the first output spike times (τ₀ 0.5 ms, τ₁ 6.4 ms,
- * γ 0.003). Units as in spike-time.ts (E_L = 0, ϑ = 1, R = 1, ms of model time).
+ * Yin-Yang setup, as in the authors' published run files: 4 + bias → 200 → 3, τ_m 20 ms,
+ * τ_s 5 ms, input spikes at 30 ms × feature with the bias spike at 0 ms, weights drawn from
+ * N(1.5, 0.78) (hidden) and N(0.93, 0.1) (output), Adam lr 5e-3, batch 32, lr × 0.95 per
+ * epoch, 100 epochs, cross-entropy on the first output spike times (τ₀ 0.5 ms, τ₁ 6.4 ms,
+ * γ 0.003), no weight bumping. Units as in spike-time.ts (E_L = 0, ϑ = 1, R = 1, ms of model
+ * time; a weight w lifts I by w, and τ_m V̇ = −V + I).
  */
 
 const positive = () => z.number().positive().finite();
@@ -27,9 +30,9 @@ export const EventPropNeuronConfig = z
 
 export const EventPropEncodingConfig = z
   .object({
-    tEarlyMs: nonNegative().default(10),
-    tLateMs: nonNegative().default(40),
-    biasTimeMs: nonNegative().default(20),
+    tEarlyMs: nonNegative().default(0),
+    tLateMs: nonNegative().default(30),
+    biasTimeMs: nonNegative().default(0),
   })
   .strict();
 
@@ -49,10 +52,10 @@ export const EventPropSimulationConfig = z
 
 export const EventPropInitConfig = z
   .object({
-    hiddenWeightMean: z.number().finite().default(4),
-    hiddenWeightSd: nonNegative().default(2),
-    outputWeightMean: z.number().finite().default(0.6),
-    outputWeightSd: nonNegative().default(0.8),
+    hiddenWeightMean: z.number().finite().default(1.5),
+    hiddenWeightSd: nonNegative().default(0.78),
+    outputWeightMean: z.number().finite().default(0.93),
+    outputWeightSd: nonNegative().default(0.1),
   })
   .strict();
 
@@ -81,12 +84,15 @@ export const EventPropTrialConfig = z
       .strict()
       .prefault({}),
     /**
-     * On by default: the paper has no bumping, but without it label neurons that fall silent
-     * during training never recover (EventProp carries no gradient for a missing spike) and
-     * Yin-Yang accuracy collapses after a few epochs at lr 5e-3 (measured: 94.4 % validation at
-     * epoch 3, 77.6 % at epoch 8 without; 95.2 % at epoch 6 and rising with).
+     * Off by default, as in the paper: with its initialisation every output neuron fires on
+     * the first epoch, and bumping then only disturbs training (measured, seed 0, 10 epochs:
+     * 97.9 % test without, 84.7 % with the spike-time defaults). A label neuron that falls
+     * silent on a sample gives that sample no gradient (EventProp carries none for a missing
+     * spike); turn bumping on for setups whose neurons start or fall silent.
      */
-    bumping: WeightBumpingConfig.prefault({}),
+    bumping: WeightBumpingConfig.extend({ enabled: WeightBumpingConfig.shape.enabled.removeDefault().default(false) })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .refine((c) => c.neuron.vReset < c.neuron.vThreshold, { message: 'vReset must lie below vThreshold', path: ['neuron', 'vReset'] })
