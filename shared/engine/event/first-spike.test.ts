@@ -132,7 +132,6 @@ describe('firstSpikeLayer on event lists (inputs spiking several times)', () => 
         for (let i = 0; i < weights.length; i++) weights[i] = (rng.randomSample() - 0.2) * 2;
         const params = uniformLifParams(nOut, { vThreshold: 1, tauMemMs: tm, tauSynMs: ts });
         const scratch = createFirstSpikeScratch(72, nOut);
-        scratch.recordCurrents = true;
         loadSortedEvents(events.times, events.sources, events.count, scratch);
         const out = new Float64Array(nOut);
         firstSpikeLayer(events.times, 0, 12, weights, params, out, 0, nOut, scratch);

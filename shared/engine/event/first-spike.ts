@@ -45,10 +45,11 @@ export interface FirstSpikeScratch {
   tableTauSyn: number;
   /** Per output neuron: size of the causal set (0 when it does not spike). */
   readonly causalCount: Int32Array;
-  /** When true, firstSpikeLayer also writes each spiking neuron's synaptic current I(t*). */
-  recordCurrents: boolean;
-  /** Per output neuron: I(t*) (written only when recordCurrents). */
+  /** Per spiking output neuron: the synaptic current I(t*), so V̇(t*) = (I(t*) − ϑ)/τ_m. */
   readonly currentAtSpike: Float64Array;
+  /** Per spiking output neuron: e^{−(t* − t₀)/τ_m} and e^{−(t* − t₀)/τ_s}, for the backward pass. */
+  readonly memDecayAtSpike: Float64Array;
+  readonly synDecayAtSpike: Float64Array;
   /** Bucket-sort buffers (see bucketSort). */
   readonly bucketStart: Int32Array;
   readonly bucketOf: Int32Array;
@@ -67,8 +68,9 @@ export function createFirstSpikeScratch(nIn: number, nOut: number): FirstSpikeSc
     tableTauMem: NaN,
     tableTauSyn: NaN,
     causalCount: new Int32Array(nOut),
-    recordCurrents: false,
     currentAtSpike: new Float64Array(nOut),
+    memDecayAtSpike: new Float64Array(nOut),
+    synDecayAtSpike: new Float64Array(nOut),
     bucketStart: new Int32Array((nIn >> 1) + 2),
     bucketOf: new Int32Array(nIn),
     sortTmp: new Int32Array(nIn),
@@ -247,12 +249,20 @@ export function firstSpikeLayer(
           z = -(theta / a) * Math.exp(b / a);
           if (z < -INV_E) continue;
         }
-        let x = b / a - lambertW0(z < -INV_E ? -INV_E : z);
-        if (x < xc) x = xc;
-        else if (x > xHi) x = xHi;
+        const w0 = lambertW0(z < -INV_E ? -INV_E : z);
+        let x = b / a - w0;
+        // At the root, W·e^W = z gives e^{−x} = −ϑ/(a·W) and so I(t*) = a·e^{−x} = −ϑ/W:
+        // no exponential needed unless the root was clamped into its bracket.
+        let decay = -theta / (a * w0);
+        if (x < xc || x > xHi) {
+          x = x < xc ? xc : xHi;
+          decay = Math.exp(-x);
+        }
         tStar = scratch.origin + x * tauM;
         causal = c + 1;
-        if (scratch.recordCurrents) scratch.currentAtSpike[n] = a * Math.exp(-x);
+        scratch.memDecayAtSpike[n] = decay;
+        scratch.synDecayAtSpike[n] = decay;
+        scratch.currentAtSpike[n] = a * decay;
         break;
       }
     } else {
@@ -306,7 +316,10 @@ export function firstSpikeLayer(
         else if (u > uHi) u = uHi;
         tStar = scratch.origin + u;
         causal = c + 1;
-        if (scratch.recordCurrents) scratch.currentAtSpike[n] = as * Math.exp(-u / tauS);
+        const synDecay = Math.exp(-u / tauS);
+        scratch.memDecayAtSpike[n] = Math.exp(-u / tauM);
+        scratch.synDecayAtSpike[n] = synDecay;
+        scratch.currentAtSpike[n] = as * synDecay;
         break;
       }
     }

@@ -12,7 +12,32 @@ const REFERENCE: [number, number][] = [
   [-0.3678794411714423, -0.999999989164621],
 ];
 
+// Values on [−1/e, 0), where W₀ comes from the piecewise polynomial (mpmath.lambertw at the
+// double nearest each z, rounded to doubles).
+const NEGATIVE_REFERENCE: [number, number][] = [
+  [-0.36787944117144, -0.9999998877164061],
+  [-0.3678, -0.9793607149578305],
+  [-0.36, -0.8060843159708176],
+  [-0.35, -0.7166388164560736],
+  [-0.3, -0.4894022271802149],
+  [-0.25, -0.3574029561813889],
+  [-0.2, -0.25917110181907377],
+  [-0.15, -0.17949126834798473],
+  [-0.1, -0.11183255915896297],
+  [-0.05, -0.05270598355154635],
+  [-0.01, -0.010101527198538754],
+  [-0.001, -0.001001001502671886],
+  [-0.0002, -0.00020004001200426834],
+];
+
 describe('lambertW0', () => {
+  it('on [−1/e, 0) matches mpmath to a few ulp (times the condition number near −1/e)', () => {
+    for (const [z, w] of NEGATIVE_REFERENCE) {
+      const tolerance = 4 * Number.EPSILON * Math.max(1, Math.abs(w)) * (1 + 1 / (1 + w)) ** 0.5;
+      expect(Math.abs(lambertW0(z) - w)).toBeLessThanOrEqual(tolerance);
+    }
+  });
+
   it('matches reference values (to 4 ulp times the condition number 1/(1+W))', () => {
     for (const [z, w] of REFERENCE) {
       const tolerance = 4 * Number.EPSILON * Math.max(1, Math.abs(w)) * (1 + 1 / (1 + w));

@@ -60,7 +60,6 @@ export class EventPropNetwork implements SpikeNetwork {
     this.gradHiddenSpikes = new Float64Array(nHidden * maxSpikesPerNeuron);
     this.gradInputEvents = new Float64Array(nIn);
     this.outputScratch = createFirstSpikeScratch(nHidden * maxSpikesPerNeuron + 1, nOut);
-    this.outputScratch.recordCurrents = true;
   }
 
   /** Forward pass of one sample (input times at inputs[offset …]); returns the predicted class. */

@@ -50,25 +50,17 @@ export function firstSpikeLayerBackward(
     const es = scratch.expSyn;
     const equal = tauM === tauS;
     const k = equal ? 0 : tauS / (tauM - tauS);
-    const gm = Math.exp(-u / tauM);
-    const gs = equal ? gm : Math.exp(-u / tauS);
-    // V̇(t*) = Σ w κ′ with κ′ = (e^{−s/τ_s} − κ)/τ_m.
-    let vDot = 0;
-    for (let c = 0; c < causal; c++) {
-      const w = weights[row + order[c]!]!;
-      const eS = es[c]! * gs;
-      const kappa = equal ? ((u - shifted[c]!) / tauM) * eS : k * (em[c]! * gm - eS);
-      vDot += w * (eS - kappa);
-    }
-    vDot /= tauM;
+    const gm = scratch.memDecayAtSpike[n]!;
+    const gs = scratch.synDecayAtSpike[n]!;
+    // V̇(t*) = Σ_C w κ′(t* − t_i) = (I(t*) − V(t*))/τ_m with V(t*) = ϑ.
+    const vDot = (scratch.currentAtSpike[n]! - params.vThreshold[n]!) / tauM;
     const gOverVDot = g / vDot;
     for (let c = 0; c < causal; c++) {
       const i = order[c]!;
-      const w = weights[row + i]!;
       const eS = es[c]! * gs;
       const kappa = equal ? ((u - shifted[c]!) / tauM) * eS : k * (em[c]! * gm - eS);
       gradWeights[row + i] = gradWeights[row + i]! - gOverVDot * kappa;
-      if (gradIn) gradIn[gradInOffset + i] = gradIn[gradInOffset + i]! + (gOverVDot * w * (eS - kappa)) / tauM;
+      if (gradIn) gradIn[gradInOffset + i] = gradIn[gradInOffset + i]! + (gOverVDot * weights[row + i]! * (eS - kappa)) / tauM;
     }
   }
 }
