@@ -31,7 +31,7 @@ const NEGATIVE_REFERENCE: [number, number][] = [
 ];
 
 describe('lambertW0', () => {
-  it('on [−1/e, 0) matches mpmath to a few ulp (times the condition number near −1/e)', () => {
+  it('on [−1/e, 0) matches mpmath to a few ulp (times √(1/(1+W)) near −1/e)', () => {
     for (const [z, w] of NEGATIVE_REFERENCE) {
       const tolerance = 4 * Number.EPSILON * Math.max(1, Math.abs(w)) * (1 + 1 / (1 + w)) ** 0.5;
       expect(Math.abs(lambertW0(z) - w)).toBeLessThanOrEqual(tolerance);
