@@ -45,9 +45,9 @@ describe('docker-compose.yml', () => {
 
   for (const name of APPS) {
     const entry = path.join(repo, 'services', name, 'main.ts');
-    it(`${name}: the command runs services/${name}/main.ts`, () => {
+    it(`${name}: the command runs services/${name}/main.ts as compiled by the image's build`, () => {
       expect(existsSync(entry), `services/${name}/main.ts`).toBe(true);
-      expect(service(name).command).toEqual(['node', '--import', 'tsx', `services/${name}/main.ts`]);
+      expect(service(name).command).toEqual(['node', `dist/services/${name}/main.js`]);
       expect(service(name).build).toBe('.');
     });
 

@@ -1,16 +1,12 @@
 /**
  * `spikesweep`: the one command-line entry. Each command lives in ./commands/<name>.ts and
- * exports `register(program)`; this file only lists them and turns errors into one line.
+ * exports `register(program)`; the table in ./commands.ts lists them. Only the module of the
+ * command named on the command line is imported (the others appear in the help by their
+ * summary alone), so start-up pays for what that command uses. Errors become one line.
  */
 import { Command, CommanderError } from 'commander';
-import { SpikeSweepError } from '../../shared/contracts/index.ts';
-import * as services from './commands/services.ts';
-import * as dataset from './commands/dataset.ts';
-import * as trial from './commands/trial.ts';
-import * as run from './commands/run.ts';
-import * as serve from './commands/serve.ts';
-import * as gradcheck from './commands/gradcheck.ts';
-import * as dashboard from './commands/dashboard.ts';
+import { SpikeSweepError } from '../../shared/contracts/errors.ts';
+import { COMMANDS, isCommandName } from './commands.ts';
 
 const program = new Command('spikesweep')
   .description('Robustness studies of gradient-based training of spiking networks on emulated analog chips')
@@ -18,7 +14,12 @@ const program = new Command('spikesweep')
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [services, dataset, trial, run, gradcheck, dashboard, serve]) command.register(program);
+const invoked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+if (isCommandName(invoked)) {
+  (await COMMANDS[invoked].load()).register(program);
+} else {
+  for (const [name, { summary }] of Object.entries(COMMANDS)) program.command(name).description(summary);
+}
 
 function exitWith(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode);

@@ -23,7 +23,7 @@ export interface TrialEngineModule {
 }
 
 /** The real engine. A benchmark may point the pool at another module with the same API. */
-export const DEFAULT_ENGINE_MODULE = new URL('../engine/trial.ts', import.meta.url).href;
+export const DEFAULT_ENGINE_MODULE = new URL(import.meta.url.endsWith('.ts') ? '../engine/trial.ts' : '../engine/trial.js', import.meta.url).href;
 
 /** Messages from the pool to a trial thread. */
 export type ToThread =

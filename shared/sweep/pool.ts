@@ -51,8 +51,9 @@ export function defaultConcurrency(): number {
 }
 
 /**
- * A fixed set of worker threads running trials, one trial per thread, each registering the
- * tsx loader first (we run TypeScript directly; see trial-thread-boot.js). A thread that dies is replaced; its trial fails
+ * A fixed set of worker threads running trials, one trial per thread. From the sources each
+ * thread registers the tsx loader first (trial-thread-boot.js); from the compiled dist/ it
+ * loads trial-thread.js directly. A thread that dies is replaced; its trial fails
  * with a retryable TrialRunError.
  */
 export class TrialPool {
@@ -77,7 +78,7 @@ export class TrialPool {
   }
 
   private spawn(): Promise<Slot> {
-    const worker = new Worker(new URL('./trial-thread-boot.js', import.meta.url), {
+    const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './trial-thread-boot.js' : './trial-thread.js', import.meta.url), {
       workerData: { engineModule: this.engineModule },
     });
     const slot: Slot = { worker, busy: true };

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { COMMANDS } from '../commands.ts';
 import { ValidationError } from '../../../shared/contracts/index.ts';
 import { listen } from '../../../shared/sweep/health.ts';
 import { createEmbeddedStore, createMongoStore, type Store } from '../../../shared/store/index.ts';
@@ -22,7 +23,7 @@ interface DashboardOptions {
 export function register(program: Command): void {
   program
     .command('dashboard')
-    .description('serve the results dashboard for an embedded store directory or a MongoDB database')
+    .description(COMMANDS.dashboard.summary)
     .option('--store <dir>', 'embedded store directory written by `spikesweep run` (default .data/store)')
     .option('--mongo <url>', 'MongoDB URL instead of an embedded store')
     .option('--mongo-db <name>', 'MongoDB database', 'spikesweep')

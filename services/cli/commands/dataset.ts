@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { COMMANDS } from '../commands.ts';
 import { ValidationError } from '../../../shared/contracts/index.ts';
 import { yinYangSplit, type YinYangSplit } from '../../../shared/engine/data/yinyang.ts';
 
@@ -29,7 +30,7 @@ function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
  * i.e. full double precision.
  */
 export function register(program: Command): void {
-  const dataset = program.command('dataset').description('print a dataset split');
+  const dataset = program.command('dataset').description(COMMANDS.dataset.summary);
   dataset
     .command('yinyang')
     .description('the Yin-Yang dataset (Kriener, Göltz & Petrovici 2022), bit-exact with the publication splits')

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { COMMANDS } from '../commands.ts';
 import { parse as parseYaml } from 'yaml';
 import { parseTrialConfig, ValidationError } from '../../../shared/contracts/index.ts';
 import { DEFAULT_GRADCHECK_OPTIONS, gradcheck } from '../../../shared/engine/methods/eventprop/gradcheck.ts';
@@ -31,7 +32,7 @@ const number = (flag: string, check: (n: number) => boolean, what: string) => (v
 export function register(program: Command): void {
   program
     .command('gradcheck')
-    .description("compare a method's gradient on one minibatch with finite differences (and analytic TTFS with EventProp); prints JSON")
+    .description(COMMANDS.gradcheck.summary)
     .argument('[config]', 'trial config, YAML or JSON (default: the method\'s default config)')
     .option('--method <method>', 'spike-time or eventprop (overrides the config\'s method; default spike-time)')
     .option('--seed <n>', 'seed of the initial network and of the minibatch', number('--seed', (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'), 0)

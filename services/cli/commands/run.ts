@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { COMMANDS } from '../commands.ts';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_QUEUE_PREFIX, ValidationError, type TrialResult } from '../../../shared/contracts/index.ts';
 import { positiveWorkers } from '../options.ts';
@@ -49,7 +50,7 @@ async function readStdin(): Promise<string> {
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run a sweep: embedded in this process, or submitted to Redis/MongoDB when --redis/--mongo (or REDIS_URL/MONGO_URL) are given')
+    .description(COMMANDS.run.summary)
     .argument('<spec>', 'sweep spec, YAML or JSON (- reads stdin)')
     .option('--workers <n>', 'trials run at once, embedded mode (default: one per core)', positiveWorkers)
     .option('--store <dir>', 'embedded store directory (results and checkpoints)', '.data/store')

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { COMMANDS } from '../commands.ts';
 import { DEFAULT_QUEUE_PREFIX } from '../../../shared/contracts/index.ts';
 import { positiveWorkers } from '../options.ts';
+import { entryArgs, ROOT } from '../../../shared/runtime/compiled.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = `${ROOT}/`;
 const entry = (service: string) => `services/${service}/main.ts`;
 
 interface ServeOptions {
@@ -27,7 +28,7 @@ interface ServeOptions {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('start scheduler, results service and N workers on this machine against Redis and MongoDB')
+    .description(COMMANDS.serve.summary)
     .option('--workers <n>', 'worker processes, one trial each (default: one per core)', positiveWorkers)
     .option('--redis <url>', 'Redis (env REDIS_URL)')
     .option('--mongo <url>', 'MongoDB (env MONGO_URL)')
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       const start = (name: string, file: string, extra: Record<string, string> = {}) => {
         // Own process group: a Ctrl-C in the terminal reaches only this process, which then stops
         // the children one by one (a second SIGINT would make them quit without checkpointing).
-        const child = spawn(process.execPath, ['--import', 'tsx', file], {
+        const child = spawn(process.execPath, entryArgs(file), {
           cwd: root,
           env: { ...env, ...extra },
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,15 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { COMMANDS } from '../commands.ts';
 import { SpikeSweepError } from '../../../shared/contracts/index.ts';
+import { ROOT } from '../../../shared/runtime/compiled.js';
 
-const script = fileURLToPath(new URL('../../../infra/services.sh', import.meta.url));
+const script = join(ROOT, 'infra', 'services.sh');
 
 /** `spikesweep services up|down|status`: the local Redis and MongoDB-wire server (infra/services.sh). */
 export function register(program: Command): void {
   const services = program
     .command('services')
-    .description('install, start, stop or inspect the local Redis and MongoDB-wire server (loopback only)');
+    .description(COMMANDS.services.summary);
   for (const [action, description] of [
     ['up', 'install if needed and start Redis and the MongoDB-wire server; a no-op when they run'],
     ['down', 'stop what `services up` started (by pid)'],

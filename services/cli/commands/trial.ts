@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { COMMANDS } from '../commands.ts';
 import { parse as parseYaml } from 'yaml';
 import { parseTrialConfig, ValidationError } from '../../../shared/contracts/index.ts';
 import { modeFor } from '../../../shared/engine/modes.ts';
@@ -53,7 +54,7 @@ function nonNegativeInt(flag: string) {
 export function register(program: Command): void {
   program
     .command('trial')
-    .description('run one training trial in-process and print its result JSON')
+    .description(COMMANDS.trial.summary)
     .argument('[config]', 'trial config, JSON or YAML (- reads stdin); default: the method\'s default config')
     .option('--method <method>', 'gradient method (surrogate, spike-time, eventprop)')
     .option('--seed <s>', 'training seed', nonNegativeInt('--seed'))
