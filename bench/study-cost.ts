@@ -159,6 +159,6 @@ console.log(`${specPath}: ${plans.at(-1)!.trials.length} trials; each cell's fir
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 for (const [k, e] of engines.entries()) {
-  console.log(`${e.label}: ${totals[k]!.cpuH.toFixed(1)} CPU-hours, ${(totals[k]!.chipH * 3600).toFixed(0)} chip-seconds for the whole spec`);
+  console.log(`${e.label}: ${totals[k]!.cpuH.toFixed(1)} CPU-hours, ${totals[k]!.chipH.toFixed(2)} chip-hours for the whole spec`);
 }
 if (engines.length === 2) console.log(`cost ratio (this checkout / baseline): ${(totals[1]!.cpuH / totals[0]!.cpuH).toFixed(3)} (goal ≤ 0.100)`);
