@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis } from '../shared/clients/redis.ts';
 import { createDeadLetterQueue, createResultsQueue, createTrialQueue, ResultsPublisher } from '../shared/queue/queues.ts';
 import { createMongoStore, type Store } from '../shared/store/index.ts';
-import { listen } from '../shared/sweep/health.ts';
+import { listen } from '../shared/http/index.ts';
 import { SweepScheduler } from '../shared/sweep/scheduler.ts';
 import { createSchedulerApp } from '../services/scheduler/app.ts';
 import type { Queue } from 'bullmq';

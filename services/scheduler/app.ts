@@ -1,7 +1,8 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type Express } from 'express';
 import { parse as parseYaml } from 'yaml';
-import { NotFoundError, SpikeSweepError, ValidationError } from '../../shared/contracts/index.ts';
-import { healthRoutes } from '../../shared/sweep/health.ts';
+import { ValidationError } from '../../shared/contracts/index.ts';
+import { errorHandler, healthRoutes, notFound } from '../../shared/http/index.ts';
+import type { Logger } from '../../shared/process/index.ts';
 import type { SweepScheduler } from '../../shared/sweep/scheduler.ts';
 
 /**
@@ -11,7 +12,7 @@ import type { SweepScheduler } from '../../shared/sweep/scheduler.ts';
  */
 export function createSchedulerApp(
   scheduler: SweepScheduler,
-  options: { bodyLimitBytes: number; readiness: Record<string, () => Promise<boolean>> },
+  options: { bodyLimitBytes: number; readiness: Record<string, () => Promise<boolean>>; log?: Logger },
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -49,10 +50,8 @@ export function createSchedulerApp(
     res.json(await scheduler.queueDepth());
   });
   app.use('/api', api);
-  app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'spikesweep:not-found', message: 'no such route', issues: [] } });
-  });
-  app.use(errorHandler);
+  app.use((_req, res) => notFound(res));
+  app.use(errorHandler(options.log));
   return app;
 }
 
@@ -63,18 +62,3 @@ function parseYamlBody(text: string): unknown {
     throw new ValidationError('spikesweep:invalid-input', [{ path: '', message: `not valid YAML: ${(error as Error).message}` }]);
   }
 }
-
-const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-  const body = (status: number, code: string, message: string, issues: readonly { path: string; message: string }[] = []) =>
-    res.status(status).json({ error: { code, message, issues } });
-  if (error instanceof ValidationError) return body(400, error.code, error.message, error.issues);
-  if (error instanceof NotFoundError) return body(404, error.code, error.message);
-  if (error instanceof SpikeSweepError) {
-    const status = error.code === 'spikesweep:service-unavailable' ? 503 : error.code === 'spikesweep:not-implemented' ? 400 : 500;
-    return body(status, error.code, error.message);
-  }
-  const e = error as { type?: string; status?: number; message?: string };
-  if (e?.type === 'entity.parse.failed') return body(400, 'spikesweep:invalid-input', 'the body is not valid JSON');
-  if (e?.type === 'entity.too.large') return body(413, 'spikesweep:invalid-input', 'the body is too large');
-  return body(500, 'spikesweep:internal', 'internal error');
-};

@@ -6,8 +6,8 @@ import { assertNoEviction, closeRedis, createRedis } from '../../shared/clients/
 import { waitForRedis } from '../../shared/queue/connection.ts';
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../shared/queue/queues.ts';
 import { createMongoStore } from '../../shared/store/index.ts';
-import { listen } from '../../shared/sweep/health.ts';
-import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { listen } from '../../shared/http/index.ts';
+import { jsonLogger, Lifecycle, redactEnv } from '../../shared/process/index.ts';
 import { startTelemetry } from '../../shared/telemetry/index.ts';
 import { SweepScheduler } from '../../shared/sweep/scheduler.ts';
 import { createSchedulerApp } from './app.ts';
@@ -35,6 +35,7 @@ try {
   const app = createSchedulerApp(scheduler, {
     bodyLimitBytes: env.SCHEDULER_BODY_LIMIT_BYTES,
     readiness: { redis: async () => (await redis.ping()) === 'PONG', mongo: () => store.ping() },
+    log,
   });
   const http = await listen(app, env.SCHEDULER_PORT, env.SCHEDULER_HOST);
   lifecycle.add('http', () => http.close());
