@@ -2,3 +2,4 @@
 export * from './errors.ts';
 export * from './health.ts';
 export * from './listen.ts';
+export * from './security.ts';

@@ -305,15 +305,19 @@ export function expandPlan(header: PlanHeader): SweepPlan {
 
 /**
  * planSweep for a server: the same plan, built `chunkSize` points at a time with a turn of the
- * event loop between chunks, so requests keep being served while a large sweep plans.
+ * event loop between chunks, so requests keep being served while a large sweep plans. Stops
+ * (rejecting with the signal's reason) between chunks once `signal` aborts.
  */
-export async function planSweepInChunks(header: PlanHeader, options: { chunkSize?: number } = {}): Promise<SweepPlan> {
+export async function planSweepInChunks(header: PlanHeader, options: { chunkSize?: number; signal?: AbortSignal } = {}): Promise<SweepPlan> {
   const chunkSize = options.chunkSize ?? 200;
   const trials: PlannedTrial[] = [];
   const seen = new Set<string>();
   let n = 0;
   for (const point of pointsOf(header)) {
-    if (++n % chunkSize === 0) await yieldToEventLoop();
+    if (++n % chunkSize === 0) {
+      await yieldToEventLoop();
+      options.signal?.throwIfAborted();
+    }
     const trial = trialOf(header.spec, point);
     if (seen.has(trial.trialId)) continue;
     seen.add(trial.trialId);
