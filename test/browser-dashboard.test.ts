@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEmbeddedStore, type Store, type SweepSummary } from '../shared/store/index.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
-import { listen } from '../shared/sweep/health.ts';
+import { listen } from '../shared/http/index.ts';
 import { createResultsApp } from '../services/results/api.ts';
 import { chromiumPath } from './support/services.ts';
 

@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis } from '../shared/clients/redis.ts';
 import { createDeadLetterQueue, createResultsQueue, createTrialQueue, ResultsPublisher } from '../shared/queue/queues.ts';
 import { createMongoStore, type Store } from '../shared/store/index.ts';
-import { listen } from '../shared/sweep/health.ts';
+import { AccessEnv, accessPolicy, listen } from '../shared/http/index.ts';
 import { SweepScheduler } from '../shared/sweep/scheduler.ts';
 import { createSchedulerApp } from '../services/scheduler/app.ts';
 import type { Queue } from 'bullmq';
 import { MONGO_URL, REDIS_URL, deleteRedisPrefix, dropMongoDatabase } from './support/services.ts';
 
 const prefix = `test-api-${randomUUID().slice(0, 8)}`;
+const token = randomUUID();
 const dbName = `test_api_${randomUUID().slice(0, 8)}`;
 
 const spec = {
@@ -40,6 +41,9 @@ describe('scheduler API', () => {
     const app = createSchedulerApp(scheduler, {
       bodyLimitBytes: 100_000,
       readiness: { redis: async () => (await redis.ping()) === 'PONG', mongo: () => store.ping() },
+      access: accessPolicy(AccessEnv.parse({ SPIKESWEEP_API_TOKEN: token }), '127.0.0.1'),
+      redis,
+      prefix,
     });
     const http = await listen(app, 0, '127.0.0.1');
     base = `http://127.0.0.1:${http.port}`;
@@ -59,7 +63,7 @@ describe('scheduler API', () => {
   });
 
   const post = (path: string, body?: unknown, contentType = 'application/json') =>
-    fetch(base + path, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(base + path, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   it('health and readiness', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);

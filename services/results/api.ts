@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
+import express, { type Express } from 'express';
 import { z } from 'zod';
-import { NotFoundError, SpikeSweepError, ValidationError } from '../../shared/contracts/index.ts';
+import { NotFoundError } from '../../shared/contracts/index.ts';
 import { parseOrThrow } from '../../shared/contracts/validate.ts';
-import { healthRoutes } from '../../shared/sweep/health.ts';
+import { errorHandler, healthRoutes, notFound } from '../../shared/http/index.ts';
+import type { Logger } from '../../shared/process/index.ts';
 import type { ResultStore, TrialQuery, TrialRow } from '../../shared/store/index.ts';
 
 /**
@@ -72,7 +73,7 @@ const dashboardDir = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
 
 export function createResultsApp(
   store: ResultStore,
-  options: { readiness: Record<string, () => Promise<boolean>>; pollMs?: number },
+  options: { readiness: Record<string, () => Promise<boolean>>; pollMs?: number; log?: Logger },
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -164,12 +165,8 @@ export function createResultsApp(
   });
   app.use(express.static(dashboardDir, { index: 'index.html' }));
   app.use((_req, res) => notFound(res));
-  app.use(errorHandler);
+  app.use(errorHandler(options.log));
   return app;
-}
-
-function notFound(res: Response): void {
-  res.status(404).json({ error: { code: 'spikesweep:not-found', message: 'no such route', issues: [] } });
 }
 
 async function forEachTrial(store: ResultStore, sweepId: string, each: (t: Partial<TrialRow>) => void): Promise<void> {
@@ -196,15 +193,3 @@ function csvCell(value: unknown): string {
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
-
-const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-  if (error instanceof ValidationError) {
-    res.status(400).json({ error: { code: error.code, message: error.message, issues: error.issues } });
-  } else if (error instanceof NotFoundError) {
-    res.status(404).json({ error: { code: error.code, message: error.message, issues: [] } });
-  } else if (error instanceof SpikeSweepError && error.code === 'spikesweep:service-unavailable') {
-    res.status(503).json({ error: { code: error.code, message: error.message, issues: [] } });
-  } else {
-    res.status(500).json({ error: { code: 'spikesweep:internal', message: String((error as Error)?.message ?? error), issues: [] } });
-  }
-};

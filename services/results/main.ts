@@ -3,7 +3,7 @@
  * load, then the service (./service.ts); closes on SIGTERM/SIGINT (a second signal forces exit).
  */
 import { startTelemetry } from '../../shared/telemetry/index.ts';
-import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { jsonLogger, Lifecycle, redactEnv } from '../../shared/process/index.ts';
 import { parseEnv } from './env.ts';
 
 const log = jsonLogger('results');

@@ -5,8 +5,8 @@
  */
 import { closeRedis, createRedis } from '../../shared/clients/redis.ts';
 import { consumeResults } from '../../shared/queue/results-consumer.ts';
-import { listen } from '../../shared/sweep/health.ts';
-import { jsonLogger, Lifecycle, type Logger } from '../../shared/sweep/lifecycle.ts';
+import { listen } from '../../shared/http/index.ts';
+import { jsonLogger, Lifecycle, type Logger } from '../../shared/process/index.ts';
 import { createMongoStore, type Store } from '../../shared/store/index.ts';
 import { createResultsApp } from './api.ts';
 import type { Env } from './env.ts';
@@ -41,6 +41,7 @@ export async function startResultsService(env: Env, options: { log?: Logger } = 
     const app = createResultsApp(store, {
       readiness: { mongo: () => store.ping(), redis: async () => (await redis.ping()) === 'PONG' },
       pollMs: env.DASHBOARD_POLL_MS,
+      log,
     });
     const http = await listen(app, env.RESULTS_PORT, env.RESULTS_HOST);
     lifecycle.add('http', () => http.close());

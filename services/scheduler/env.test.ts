@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/contracts/index.ts';
-import { redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { redactEnv } from '../../shared/process/index.ts';
 import { parseEnv } from './env.ts';
 
 describe('scheduler env', () => {

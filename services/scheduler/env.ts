@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_QUEUE_PREFIX } from '../../shared/contracts/index.ts';
+import { DEFAULT_QUEUE_PREFIX, MAX_TRIALS_CAP } from '../../shared/contracts/index.ts';
+import { AccessEnv } from '../../shared/http/security.ts';
 import { parseOrThrow } from '../../shared/contracts/validate.ts';
 
 /** The scheduler's environment, parsed once at start-up. Every default lives here. */
@@ -13,6 +14,11 @@ export const Env = z.object({
   SCHEDULER_HOST: z.string().default('127.0.0.1'),
   /** Largest accepted request body (a spec), bytes. */
   SCHEDULER_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(2_000_000),
+  /** The most trials one sweep may plan here, whatever its limits.maxTrials says. */
+  SCHEDULER_MAX_TRIALS: z.coerce.number().int().min(1).max(MAX_TRIALS_CAP).default(MAX_TRIALS_CAP),
+  /** Sweeps up to this many trials plan before the answer (201); larger ones answer 202 and plan in the background. */
+  SCHEDULER_SYNC_PLAN_TRIALS: z.coerce.number().int().min(1).default(1000),
+  ...AccessEnv.shape,
 });
 export type Env = z.infer<typeof Env>;
 

@@ -6,8 +6,8 @@ import { assertNoEviction, closeRedis, createRedis } from '../../shared/clients/
 import { waitForRedis } from '../../shared/queue/connection.ts';
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../shared/queue/queues.ts';
 import { createMongoStore } from '../../shared/store/index.ts';
-import { listen } from '../../shared/sweep/health.ts';
-import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { accessPolicy, listen } from '../../shared/http/index.ts';
+import { jsonLogger, Lifecycle, redactEnv } from '../../shared/process/index.ts';
 import { startTelemetry } from '../../shared/telemetry/index.ts';
 import { SweepScheduler } from '../../shared/sweep/scheduler.ts';
 import { createSchedulerApp } from './app.ts';
@@ -31,10 +31,26 @@ try {
   lifecycle.add('trials queue', () => trials.close());
   const resultsQueue = createResultsQueue(settings);
   lifecycle.add('results queue', () => resultsQueue.close());
-  const scheduler = new SweepScheduler({ redis, trials, results: new ResultsPublisher(resultsQueue), store, prefix: env.QUEUE_PREFIX });
+  const scheduler = new SweepScheduler({
+    redis,
+    trials,
+    results: new ResultsPublisher(resultsQueue),
+    store,
+    prefix: env.QUEUE_PREFIX,
+    maxTrials: env.SCHEDULER_MAX_TRIALS,
+    syncPlanTrials: env.SCHEDULER_SYNC_PLAN_TRIALS,
+    log,
+  });
+  lifecycle.add('background planning', () => scheduler.close());
+  const access = accessPolicy(env, env.SCHEDULER_HOST);
+  if (!access.token) log.warn('SPIKESWEEP_API_TOKEN is not set: every submit, cancel and resume is refused (401)');
   const app = createSchedulerApp(scheduler, {
     bodyLimitBytes: env.SCHEDULER_BODY_LIMIT_BYTES,
     readiness: { redis: async () => (await redis.ping()) === 'PONG', mongo: () => store.ping() },
+    access,
+    redis,
+    prefix: env.QUEUE_PREFIX,
+    log,
   });
   const http = await listen(app, env.SCHEDULER_PORT, env.SCHEDULER_HOST);
   lifecycle.add('http', () => http.close());

@@ -5,8 +5,8 @@
 import express from 'express';
 import { assertNoEviction, closeRedis, createRedis } from '../../shared/clients/redis.ts';
 import { waitForRedis } from '../../shared/queue/connection.ts';
-import { healthRoutes, listen } from '../../shared/sweep/health.ts';
-import { jsonLogger, Lifecycle, redactEnv } from '../../shared/sweep/lifecycle.ts';
+import { healthRoutes, listen } from '../../shared/http/index.ts';
+import { jsonLogger, Lifecycle, redactEnv } from '../../shared/process/index.ts';
 import { startTelemetry } from '../../shared/telemetry/index.ts';
 import { parseEnv } from './env.ts';
 import { startTrialWorker } from './worker.ts';

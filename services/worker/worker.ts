@@ -6,7 +6,7 @@ import { extractTraceContext, SpanKind, withSpan } from '../../shared/telemetry/
 import { parseTrialJob } from '../../shared/queue/payloads.ts';
 import { createDeadLetterQueue, createResultsQueue, deadLetter, ResultsPublisher } from '../../shared/queue/queues.ts';
 import { FinalMarkers, RedisCheckpointStore, RedisRungStore, SweepStates } from '../../shared/queue/state.ts';
-import type { Logger } from '../../shared/sweep/lifecycle.ts';
+import type { Logger } from '../../shared/process/index.ts';
 import { TrialPool } from '../../shared/sweep/pool.ts';
 import { isDone, runTrialAttempt } from '../../shared/sweep/run-trial.ts';
 import type { Env } from './env.ts';

@@ -20,3 +20,4 @@ export * from './validate.ts';
 export * from './trial.ts';
 export * from './results.ts';
 export * from './sweep.ts';
+export * from './limits.ts';

@@ -18,6 +18,9 @@ import { z } from 'zod';
  * `repeats` runs every planned config with `repeats` consecutive training seeds.
  */
 
+/** The largest `limits.maxTrials` any spec may ask for; a server may cap lower. */
+export const MAX_TRIALS_CAP = 100_000;
+
 const finite = () => z.number().finite();
 const int = () => z.number().int();
 
@@ -143,8 +146,11 @@ export const SweepSpec = z
     repeats: int().min(1).max(1000).default(1),
     limits: z
       .object({
-        /** Planning fails (rather than silently truncating) when the plan has more trials. */
-        maxTrials: int().min(1).default(10_000),
+        /**
+         * Planning fails (rather than silently truncating) when the plan has more trials. At
+         * most MAX_TRIALS_CAP: one sweep's plan, state and registration must fit a service.
+         */
+        maxTrials: int().min(1).max(MAX_TRIALS_CAP, `at most ${MAX_TRIALS_CAP} trials per sweep`).default(10_000),
       })
       .strict()
       .prefault({}),

@@ -82,7 +82,13 @@ export class FinalMarkers {
 export interface SweepState {
   sweepId: string;
   name: string;
-  status: SweepRecord['status'];
+  /**
+   * The store's statuses, and two of the scheduler's own: `planning` (accepted, its trials are
+   * being built in the background) and `failed` (planning found an invalid trial; see `error`).
+   */
+  status: SweepRecord['status'] | 'planning' | 'failed';
+  /** Why planning failed (status `failed`). */
+  error?: string;
   planned: number;
   createdAt: string;
   priority: number;
@@ -124,7 +130,25 @@ export class SweepStates {
       planned: Number(h.planned),
       createdAt: h.createdAt ?? '',
       priority: Number(h.priority),
+      ...(h.error ? { error: h.error } : {}),
     };
+  }
+  /**
+   * Records the trials of a sweep that was planning; `planning` becomes `running` (a sweep
+   * cancelled meanwhile stays cancelled). Atomic, so it cannot undo a concurrent cancel.
+   */
+  async setPlanned(sweepId: string, trialIds: readonly string[]): Promise<void> {
+    await this.redis.eval(
+      "redis.call('hset', KEYS[1], 'trialIds', ARGV[1], 'planned', ARGV[2]) if redis.call('hget', KEYS[1], 'status') == 'planning' then redis.call('hset', KEYS[1], 'status', 'running') end return 1",
+      1,
+      this.keys.sweep(sweepId),
+      JSON.stringify(trialIds),
+      String(trialIds.length),
+    );
+  }
+  /** Planning failed: the sweep stays, with status `failed` and the reason. */
+  async setPlanningFailed(sweepId: string, error: string): Promise<void> {
+    await this.redis.hset(this.keys.sweep(sweepId), { status: 'failed', error });
   }
   async trialIds(sweepId: string): Promise<string[]> {
     const json = await this.redis.hget(this.keys.sweep(sweepId), 'trialIds');

@@ -1,6 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError, parseTrialConfig, trialIdOf } from '../contracts/index.ts';
-import { formatSpecPath, planSweep, setPath, sweepIdOf, parseSweepSpec, uniformDraw } from './plan.ts';
+import {
+  assertWithinLimits,
+  bracketDepth,
+  MAX_TRIALS_CAP,
+  SPEC_LIMITS,
+  SPEC_MAX_BYTES,
+  SpikeSweepError,
+  TooLargeError,
+  ValidationError,
+  parseTrialConfig,
+  trialIdOf,
+} from '../contracts/index.ts';
+import {
+  countPlannedTrials,
+  formatSpecPath,
+  parseSpecText,
+  planSweep,
+  planSweepInChunks,
+  preparePlan,
+  setPath,
+  sweepIdOf,
+  parseSweepSpec,
+  uniformDraw,
+} from './plan.ts';
 
 const base = { method: 'surrogate', training: { epochs: 2 } };
 
@@ -51,7 +73,8 @@ describe('planSweep', () => {
     const a = planSweep({ name: 'x', base, axes: { seed: [0] } });
     const b = planSweep({ axes: { seed: [0] }, base, name: 'x', repeats: 1, strategy: 'grid' });
     expect(b.sweepId).toBe(a.sweepId);
-    expect(sweepIdOf(parseSweepSpec({ name: 'x', base, axes: { seed: [0] } }), ['other-trial'])).not.toBe(a.sweepId);
+    expect(sweepIdOf(parseSweepSpec({ name: 'x', base, axes: { seed: [0] } }))).toBe(a.sweepId);
+    expect(sweepIdOf(parseSweepSpec({ name: 'x', base, axes: { seed: [1] } }))).not.toBe(a.sweepId);
   });
 
   it('collapses duplicate configs to one trial', () => {
@@ -160,5 +183,76 @@ describe('helpers', () => {
     expect(formatSpecPath(['axes', 'training.learningRate', 'loguniform', 0])).toBe('axes["training.learningRate"].loguniform[0]');
     expect(formatSpecPath(['axes', 'seed', 2])).toBe('axes["seed"][2]');
     expect(formatSpecPath(['limits', 'maxTrials'])).toBe('limits.maxTrials');
+  });
+});
+
+/** The error a call throws (or a failure when it returns). */
+function thrownBy(fn: () => unknown): SpikeSweepError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof SpikeSweepError) return error;
+    throw error;
+  }
+  throw new Error('expected a SpikeSweepError');
+}
+
+function nested(depth: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+describe('planning cannot be abused', () => {
+  it('counts trials from the axis sizes before expanding anything', () => {
+    const spec = parseSweepSpec({ name: 'c', base, strategy: { kind: 'random', count: 7 }, repeats: 3, axes: { a: [1, 2], b: { range: [10, 15] }, c: { uniform: [0, 1] } } });
+    expect(countPlannedTrials(spec)).toBe(7 * 2 * 5 * 3);
+    expect(preparePlan({ name: 'p', base, axes: { seed: { range: [0, 3] } } }).count).toBe(3);
+  });
+
+  it('refuses a 10⁹-value range, a 10⁷ and a 10⁸ grid from the count, without building a point', () => {
+    const seed = thrownBy(() => planSweep({ name: 'r', base, axes: { seed: { range: [0, 1_000_000_000] } } }));
+    expect(seed).toBeInstanceOf(ValidationError);
+    expect((seed as ValidationError).issues).toEqual([{ path: 'limits.maxTrials', message: 'the plan has 1000000000 trials, more than limits.maxTrials = 10000' }]);
+    const axes = { seed: { range: [0, 10_000] }, 'chip.mismatchSeed': { range: [0, 1000] } };
+    expect(thrownBy(() => planSweep({ name: 'g7', base, axes, limits: { maxTrials: 100_000 } })).code).toBe('spikesweep:invalid-spec');
+    const g8 = { ...axes, 'training.learningRate': [0.1, 0.01, 0.001, 0.0001, 0.00001, 0.2, 0.02, 0.002, 0.0002, 0.00002] };
+    expect(thrownBy(() => planSweep({ name: 'g8', base, axes: g8 })).message).toMatch(/100000000 trials/);
+  });
+
+  it('caps limits.maxTrials in the schema, and lower on a server', () => {
+    const over = thrownBy(() => planSweep({ name: 'cap', base, limits: { maxTrials: MAX_TRIALS_CAP + 1 } }));
+    expect((over as ValidationError).issues[0]?.path).toBe('limits.maxTrials');
+    const server = thrownBy(() => preparePlan({ name: 's', base, axes: { seed: { range: [0, 50] } } }, { maxTrials: 10 }));
+    expect(server).toBeInstanceOf(TooLargeError);
+    expect(server.code).toBe('spikesweep:too-large');
+  });
+
+  it('refuses deep nesting, long lists, long strings and too many keys with the path', () => {
+    const deep = thrownBy(() => planSweep({ name: 'd', base, axes: { 'training.x': [nested(50_000)] } }));
+    expect(deep).toBeInstanceOf(TooLargeError);
+    expect((deep as TooLargeError).issues[0]?.path).toMatch(/^axes\.training\.x\[0\]/);
+    expect((thrownBy(() => planSweep({ name: 'l', base, axes: { seed: Array.from({ length: 10_001 }, (_, i) => i) } })) as TooLargeError).issues[0]?.path).toBe('axes.seed');
+    expect((thrownBy(() => planSweep({ name: 's', base, description: 'x'.repeat(10_001) })) as TooLargeError).issues[0]?.path).toBe('description');
+    const wide = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]));
+    expect((thrownBy(() => planSweep({ name: 'w', base: { ...base, wide } })) as TooLargeError).issues[0]?.path).toBe('base.wide');
+    expect(() => assertWithinLimits(nested(10), { ...SPEC_LIMITS, maxNodes: 5 })).toThrow(/more than 5 values/);
+  });
+
+  it('parseSpecText refuses deep brackets before parsing and names a YAML error', () => {
+    const text = `{"name": "n", "base": {}, "axes": {"x": [${'['.repeat(50_000)}${']'.repeat(50_000)}]}}`;
+    expect(thrownBy(() => parseSpecText(text, 'the body'))).toBeInstanceOf(TooLargeError);
+    expect(bracketDepth('{"a": "[[[[", b: [1, [2]]}')).toBe(3);
+    expect(thrownBy(() => parseSpecText('a: [1, 2', 'spec.yaml')).message).toMatch(/^\(root\): spec.yaml is not valid YAML or JSON/);
+    expect(thrownBy(() => parseSpecText('x'.repeat(SPEC_MAX_BYTES + 1), 'big.yaml')).code).toBe('spikesweep:too-large');
+    expect(parseSpecText('name: ok\nbase: {method: surrogate}\n', 'ok.yaml')).toEqual({ name: 'ok', base: { method: 'surrogate' } });
+  });
+
+  it('planSweepInChunks plans exactly what planSweep plans', async () => {
+    const spec = { name: 'chunks', base, axes: { seed: { range: [0, 7] }, 'chip.mismatchSeed': [1, 2] } };
+    const chunked = await planSweepInChunks(preparePlan(spec), { chunkSize: 3 });
+    const plain = planSweep(spec);
+    expect(chunked.sweepId).toBe(plain.sweepId);
+    expect(chunked.trials.map((t) => t.trialId)).toEqual(plain.trials.map((t) => t.trialId));
   });
 });

@@ -1,10 +1,11 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { NotFoundError, type SweepRecord } from '../contracts/index.ts';
+import { coerceError, NotFoundError, ServiceUnavailableError, type SweepRecord } from '../contracts/index.ts';
+import type { Logger } from '../process/logger.ts';
 import { enqueueTrials, removeWaitingTrials, type ResultsPublisher } from '../queue/queues.ts';
 import { FinalMarkers, SweepStates, type SweepState } from '../queue/state.ts';
 import type { ResultStore, StoredTrialStatus } from '../store/types.ts';
-import { planSweep, type SweepPlan } from './plan.ts';
+import { expandPlan, planSweepInChunks, preparePlan, type PlanHeader, type SweepPlan } from './plan.ts';
 import { SpanKind, withSpan } from '../telemetry/index.ts';
 import { isDone } from './run-trial.ts';
 
@@ -20,6 +21,16 @@ export interface SchedulerDeps {
   results: ResultsPublisher;
   store: ResultStore;
   prefix?: string;
+  /** The server's cap on a sweep's trial count (whatever the spec's limits.maxTrials says). */
+  maxTrials?: number;
+  /**
+   * Sweeps with at most this many trials are planned before submit returns; larger ones are
+   * accepted at once (`planning`) and planned in chunks in the background. Default 1000.
+   */
+  syncPlanTrials?: number;
+  /** Background plans at once; more are refused with 503 until one finishes. Default 2. */
+  maxConcurrentPlans?: number;
+  log?: Logger;
 }
 
 export interface SubmitOutcome {
@@ -33,6 +44,8 @@ export interface SubmitOutcome {
   enqueued: number;
   /** Trials that already have a final result. */
   alreadyDone: number;
+  /** True when the trials are being planned in the background (enqueued and alreadyDone are 0 until then). */
+  planning: boolean;
 }
 
 export interface SweepProgress {
@@ -50,6 +63,8 @@ export interface SweepProgress {
   etaMs: number | null;
   /** The sweep's jobs by queue state; null for sweeps over 1000 trials (a round trip per trial). */
   queue: { waiting: number; active: number; delayed: number; failed: number } | null;
+  /** Why planning failed (status `failed`). */
+  error?: string;
 }
 
 const EMPTY_COUNTS: Record<StoredTrialStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, diverged: 0, pruned: 0 };
@@ -63,12 +78,67 @@ export class SweepScheduler {
     this.finals = new FinalMarkers(deps.redis, deps.prefix);
   }
 
-  /** Plans and submits a spec. Throws ValidationError (naming spec paths) or NotImplementedError. */
+  /**
+   * Plans and submits a spec. The spec is validated and its trial count checked first, in
+   * time independent of the count; a sweep over `syncPlanTrials` is then accepted at once
+   * with status `planning` and planned off the caller's path. Throws ValidationError (naming
+   * spec paths), TooLargeError, NotImplementedError, or ServiceUnavailableError when too many
+   * sweeps are planning.
+   */
   async submit(specInput: unknown): Promise<SubmitOutcome> {
-    const plan = planSweep(specInput);
+    const header = preparePlan(specInput, { maxTrials: this.deps.maxTrials });
+    if (header.count > (this.deps.syncPlanTrials ?? 1000)) return this.submitInBackground(header);
+    const plan = expandPlan(header);
     return withSpan('sweep.submit', { 'spikesweep.sweep.id': plan.sweepId, 'spikesweep.sweep.trials': plan.trials.length }, () => this.register(plan), {
       kind: SpanKind.PRODUCER,
     });
+  }
+
+  /** Resolves when no sweep is planning in the background (tests). */
+  async idle(): Promise<void> {
+    while (this.planning.size > 0) await Promise.allSettled([...this.planning.values()]);
+  }
+
+  /**
+   * Stops background planning between chunks and waits for it (shutdown). An interrupted
+   * sweep keeps status `planning`; submitting its spec again plans it anew.
+   */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await this.idle();
+  }
+
+  private readonly planning = new Map<string, Promise<void>>();
+  private readonly stopping = new AbortController();
+
+  private async submitInBackground(header: PlanHeader): Promise<SubmitOutcome> {
+    const { sweepId, spec } = header;
+    const base = { sweepId, name: spec.name, enqueued: 0, alreadyDone: 0, planning: true };
+    const existing = await this.states.get(sweepId);
+    if (this.planning.has(sweepId)) return { ...base, created: false, status: existing?.status ?? 'planning', planned: existing?.planned ?? header.count };
+    if (this.stopping.signal.aborted) throw new ServiceUnavailableError('the scheduler is shutting down');
+    if (this.planning.size >= (this.deps.maxConcurrentPlans ?? 2)) {
+      throw new ServiceUnavailableError(`the scheduler is planning ${this.planning.size} other sweeps; submit again later`);
+    }
+    const createdAt = new Date().toISOString();
+    const created = await this.states.create({ sweepId, name: spec.name, status: 'planning', planned: header.count, createdAt, priority: spec.priority }, []);
+    await this.deps.redis.hsetnx(`${this.keyPrefix()}:sweep:${sweepId}`, 'spec', JSON.stringify(spec));
+    // A sweep whose earlier planning failed, or was cut off by a restart, plans again.
+    if (!created && (existing?.status === 'failed' || existing?.status === 'planning')) await this.states.setStatus(sweepId, 'planning');
+    const state = (await this.states.get(sweepId)) as SweepState;
+    const job = this.planAndRegister(header, created)
+      .catch(async (error: unknown) => {
+        if (this.stopping.signal.aborted) {
+          this.deps.log?.warn('planning interrupted by shutdown; submit the spec again to plan it', { sweepId });
+          return;
+        }
+        const e = coerceError(error);
+        this.deps.log?.error('planning failed', { sweepId, code: e.code, error: e.message });
+        await this.states.setPlanningFailed(sweepId, e.message).catch(() => undefined);
+      })
+      .finally(() => this.planning.delete(sweepId));
+    this.planning.set(sweepId, job);
+    return { ...base, created, status: state.status, planned: state.planned };
   }
 
   private async register(plan: SweepPlan): Promise<SubmitOutcome> {
@@ -84,8 +154,25 @@ export class SweepScheduler {
     return this.enqueueRemaining(plan, state, created);
   }
 
+  private async planAndRegister(header: PlanHeader, created: boolean): Promise<void> {
+    const plan = await withSpan('sweep.plan', { 'spikesweep.sweep.id': header.sweepId, 'spikesweep.sweep.points': header.count }, () =>
+      planSweepInChunks(header, { signal: this.stopping.signal }),
+    );
+    const ids = plan.trials.map((t) => t.trialId);
+    await this.states.setPlanned(plan.sweepId, ids);
+    const state = (await this.states.get(plan.sweepId)) as SweepState;
+    await this.deps.results.publish({ kind: 'sweep-registered', sweep: this.record(plan, state) });
+    if (state.status === 'cancelled') return;
+    const outcome = await this.enqueueRemaining(plan, state, created);
+    this.deps.log?.info('sweep planned', { sweepId: plan.sweepId, planned: outcome.planned, enqueued: outcome.enqueued, alreadyDone: outcome.alreadyDone });
+  }
+
   /** Re-enqueues every trial of a sweep without a final result (after cancel, failures or lost jobs). */
   async resume(sweepId: string): Promise<SubmitOutcome> {
+    const current = await this.states.get(sweepId);
+    if (current?.status === 'planning' && this.planning.has(sweepId)) {
+      return { sweepId, name: current.name, created: false, status: 'planning', planned: current.planned, enqueued: 0, alreadyDone: 0, planning: true };
+    }
     const plan = await this.planOf(sweepId);
     await this.states.setStatus(sweepId, 'running');
     await this.deps.results.publish({ kind: 'sweep-status', sweepId, status: 'running', at: new Date().toISOString() });
@@ -95,8 +182,11 @@ export class SweepScheduler {
   /** Stops a sweep: waiting trials leave the queue; running ones checkpoint and stop after their epoch. */
   async cancel(sweepId: string): Promise<{ sweepId: string; status: 'cancelled'; removedFromQueue: number }> {
     const ids = await this.trialIdsOf(sweepId);
+    const before = await this.states.status(sweepId);
     await this.states.setStatus(sweepId, 'cancelled');
     const removedFromQueue = await removeWaitingTrials(this.deps.trials, ids);
+    // A sweep still planning is not in the store yet; its registration carries `cancelled`.
+    if (before === 'planning') return { sweepId, status: 'cancelled', removedFromQueue };
     await this.deps.results.publish({ kind: 'sweep-status', sweepId, status: 'cancelled', at: new Date().toISOString() });
     return { sweepId, status: 'cancelled', removedFromQueue };
   }
@@ -141,6 +231,7 @@ export class SweepScheduler {
       progress: state.planned === 0 ? 1 : finished / state.planned,
       etaMs,
       queue: ids.length <= 1000 ? queue : null,
+      ...(state.error ? { error: state.error } : {}),
     };
   }
 
@@ -171,7 +262,8 @@ export class SweepScheduler {
   private async planOf(sweepId: string): Promise<SweepPlan> {
     const json = await this.deps.redis.hget(`${this.keyPrefix()}:sweep:${sweepId}`, 'spec');
     if (!json) throw new NotFoundError(`no sweep ${sweepId}`);
-    return planSweep(JSON.parse(json));
+    // Chunked: resuming a large sweep does not stall the other requests.
+    return planSweepInChunks(preparePlan(JSON.parse(json)));
   }
 
   private record(plan: SweepPlan, state: SweepState): SweepRecord {
@@ -182,7 +274,7 @@ export class SweepScheduler {
       createdAt: state.createdAt,
       trials: plan.trials.map((t) => ({ trialId: t.trialId, config: t.config as unknown as Record<string, unknown> })),
       axes: [...plan.axes],
-      status: state.status,
+      status: state.status === 'cancelled' || state.status === 'completed' ? state.status : 'running',
     };
   }
 
@@ -197,13 +289,13 @@ export class SweepScheduler {
 
   private async outcome(plan: SweepPlan, state: SweepState, created: boolean): Promise<SubmitOutcome> {
     const done = await this.doneIds(plan);
-    return { sweepId: plan.sweepId, name: plan.spec.name, created, status: state.status, planned: plan.trials.length, enqueued: 0, alreadyDone: done.size };
+    return { sweepId: plan.sweepId, name: plan.spec.name, created, status: state.status, planned: plan.trials.length, enqueued: 0, alreadyDone: done.size, planning: false };
   }
 
   private async enqueueRemaining(plan: SweepPlan, state: SweepState, created: boolean): Promise<SubmitOutcome> {
     const done = await this.doneIds(plan);
     const todo = plan.trials.filter((t) => !done.has(t.trialId));
     const added = await enqueueTrials(this.deps.trials, plan.sweepId, plan.spec, todo, { fresh: created });
-    return { sweepId: plan.sweepId, name: plan.spec.name, created, status: state.status, planned: plan.trials.length, enqueued: added.length, alreadyDone: done.size };
+    return { sweepId: plan.sweepId, name: plan.spec.name, created, status: state.status, planned: plan.trials.length, enqueued: added.length, alreadyDone: done.size, planning: false };
   }
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { COMMANDS } from '../commands.ts';
 import { ValidationError } from '../../../shared/contracts/index.ts';
-import { listen } from '../../../shared/sweep/health.ts';
+import { listen } from '../../../shared/http/index.ts';
 import { createEmbeddedStore, createMongoStore, type Store } from '../../../shared/store/index.ts';
 import { createResultsApp } from '../../results/api.ts';
 

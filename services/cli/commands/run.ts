@@ -1,18 +1,17 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { COMMANDS } from '../commands.ts';
-import { parse as parseYaml } from 'yaml';
-import { DEFAULT_QUEUE_PREFIX, ValidationError, type TrialResult } from '../../../shared/contracts/index.ts';
+import { DEFAULT_QUEUE_PREFIX, SPEC_MAX_BYTES, TooLargeError, ValidationError, type TrialResult } from '../../../shared/contracts/index.ts';
 import { positiveWorkers } from '../options.ts';
 import { closeRedis, createRedis, assertNoEviction } from '../../../shared/clients/redis.ts';
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../../shared/queue/queues.ts';
 import { createEmbeddedStore, createMongoStore, type ResultStore, type SweepSummary } from '../../../shared/store/index.ts';
 import { runSweepEmbedded, type EmbeddedProgress } from '../../../shared/sweep/embedded.ts';
-import { planSweep, type SweepPlan } from '../../../shared/sweep/plan.ts';
+import { parseSpecText, planSweep, type SweepPlan } from '../../../shared/sweep/plan.ts';
 import { SweepScheduler } from '../../../shared/sweep/scheduler.ts';
 
 interface RunOptions {
@@ -26,19 +25,23 @@ interface RunOptions {
   follow: boolean;
 }
 
-/** Reads a spec file (YAML or JSON; `-` = stdin). */
+/** Reads a spec file (YAML or JSON; `-` = stdin), refusing one over the spec size limits. */
 export async function readSpec(path: string): Promise<unknown> {
-  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
-  try {
-    return parseYaml(text);
-  } catch (error) {
-    throw new ValidationError('spikesweep:invalid-spec', [{ path: '', message: `${path} is not valid YAML or JSON: ${(error as Error).message}` }]);
+  if (path !== '-' && (await stat(path)).size > SPEC_MAX_BYTES) {
+    throw new TooLargeError([{ path: '', message: `${path} is larger than ${SPEC_MAX_BYTES} bytes` }]);
   }
+  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  return parseSpecText(text, path === '-' ? 'stdin' : path);
 }
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+    if (bytes > SPEC_MAX_BYTES) throw new TooLargeError([{ path: '', message: `stdin is larger than ${SPEC_MAX_BYTES} bytes` }]);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

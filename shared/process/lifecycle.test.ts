@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLogger, Lifecycle } from './lifecycle.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { jsonLogger } from './logger.ts';
 
 describe('Lifecycle', () => {
   it('closes in reverse start order, once, even when one close fails', async () => {

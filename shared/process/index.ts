@@ -1,0 +1,4 @@
+/** Process helpers: start-up/shutdown order, JSON logging, shutdown signals. */
+export * from './lifecycle.ts';
+export * from './logger.ts';
+export * from './signals.ts';
