@@ -10,7 +10,13 @@ export type ErrorCode =
   | 'spikesweep:diverged'
   | 'spikesweep:service-unavailable'
   | 'spikesweep:not-found'
-  | 'spikesweep:misconfigured-service';
+  | 'spikesweep:misconfigured-service'
+  /** A device refused a request (network it cannot host, observable it does not offer). */
+  | 'spikesweep:device-rejected'
+  /** A device returned data that does not fit what was asked (wrong shape, not finite…). */
+  | 'spikesweep:device-malformed'
+  /** A device cannot be reached or did not answer in time; retrying later may work. */
+  | 'spikesweep:device-unavailable';
 
 export class SpikeSweepError extends Error {
   readonly code: ErrorCode;
@@ -54,5 +60,12 @@ export class ServiceUnavailableError extends SpikeSweepError {
 export class NotFoundError extends SpikeSweepError {
   constructor(message: string) {
     super('spikesweep:not-found', message);
+  }
+}
+
+/** A device failed: refused, returned malformed data, or was unreachable (retryable). */
+export class DeviceError extends SpikeSweepError {
+  constructor(code: 'spikesweep:device-rejected' | 'spikesweep:device-malformed' | 'spikesweep:device-unavailable', message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { ...options, retryable: code === 'spikesweep:device-unavailable' });
   }
 }
