@@ -25,20 +25,18 @@ class DeviceError(RuntimeError):
 
 @dataclass(frozen=True)
 class Capabilities:
-    device_id: str
+    kind: str
+    id: str
     description: str = ""
-    node_types: tuple[str, ...] = ("Input", "Affine", "CubaLIF", "CubaLI", "Output")
-    max_neurons: int = 0
-    max_fan_in: int = 0
-    max_weight_steps: int = 0
-    observables: tuple[str, ...] = ("SPIKE_TIMES",)
-    sample_period_ms: float = 0.0
-    sample_bits: int = 0
-    time_scale: float = 1.0
-    max_batch_size: int = 0
-    energy_measured: bool = False
-    probe_kinds: tuple[str, ...] = ()
-    time_resolution_ms: float = 0.0
+    max_neurons: int = 512
+    max_inputs: int = 256
+    max_layers: int = 8
+    weight_bits: int | None = None  # None = continuous weights
+    observables: tuple[str, ...] = ("SPIKES",)  # SPIKES, MEMBRANE, PEAK
+    membrane_bits: int | None = None  # None = full precision
+    time_scale: float = 1.0  # model ms per device ms
+    max_batch_size: int = 1000
+    integrations: tuple[str, ...] = ()  # EXACT / GRID if the device simulates them
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,6 @@ class NeuronNode:
 class AffineNode:
     name: str
     weight: np.ndarray  # [n_out, n_in]
-    bias: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -74,12 +71,18 @@ class Projection:
 
 @dataclass(frozen=True)
 class Network:
+    """The configured NIR graph. `inputs` are the Input nodes (the one named `in` takes each Run's
+    spikes; those in `constant_inputs` spike once per sample at the given time, e.g. a bias)."""
+
     inputs: dict[str, int]
+    constant_inputs: dict[str, float]
     neurons: dict[str, NeuronNode]
     affines: dict[str, AffineNode]
     projections: tuple[Projection, ...]
-    dt_ms: float
     duration_ms: float
+    dt_ms: float
+    steps: int
+    integration: str
     max_spikes_per_neuron: int
     options: dict = field(default_factory=dict)
 
@@ -93,59 +96,41 @@ class Network:
 
 @dataclass(frozen=True)
 class SpikeBatch:
-    """Events of one node for a batch: sample s owns events offsets[s] … offsets[s+1)."""
+    """Events for a batch: sample s owns events offsets[s] … offsets[s+1) (index = channel or neuron)."""
 
-    batch_size: int
-    offsets: np.ndarray  # u32 [batch_size + 1]
-    neuron: np.ndarray  # u32 [events]
+    samples: int
+    offsets: np.ndarray  # int [samples + 1]
+    index: np.ndarray  # int [events]
     time_ms: np.ndarray  # f64 [events]
 
     def sample(self, s: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = int(self.offsets[s]), int(self.offsets[s + 1])
-        return self.neuron[a:b], self.time_ms[a:b]
-
-    @staticmethod
-    def from_lists(per_sample: list[tuple[np.ndarray, np.ndarray]]) -> "SpikeBatch":
-        """From (neuron, time) arrays per sample; sorts each sample by time."""
-        offsets = np.zeros(len(per_sample) + 1, dtype=np.uint32)
-        neurons, times = [], []
-        for s, (n, t) in enumerate(per_sample):
-            order = np.argsort(t, kind="stable")
-            neurons.append(np.asarray(n, dtype=np.uint32)[order])
-            times.append(np.asarray(t, dtype=np.float64)[order])
-            offsets[s + 1] = offsets[s] + len(order)
-        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt)  # noqa: E731
-        return SpikeBatch(len(per_sample), offsets, cat(neurons, np.uint32), cat(times, np.float64))
-
-
-@dataclass(frozen=True)
-class Gridded:
-    """Samples at t0_ms + k·period_ms; values [batch, steps, size]."""
-
-    values: np.ndarray
-    t0_ms: float
-    period_ms: float
-    observable: str = "MEMBRANE_SAMPLES"
+        return self.index[a:b], self.time_ms[a:b]
 
 
 @dataclass
 class RunResult:
-    spikes: dict[str, SpikeBatch]
-    membrane: dict[str, Gridded] = field(default_factory=dict)
+    """What the device observed. spikes: per spiking layer, (sample, neuron, time_ms) event arrays;
+    membrane: per layer asked for (membrane or peak), values [samples, steps + 1, size] on the
+    network's grid t = k·dt_ms."""
+
+    spikes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    membrane: dict[str, np.ndarray] = field(default_factory=dict)
+    device_time_ms: float | None = None
+    energy_j: float | None = None
+    spike_count: float | None = None
+    synaptic_events: float | None = None
     build_ms: float = 0.0
     run_ms: float = 0.0
     read_ms: float = 0.0
-    hardware_time_ms: float = 0.0
-    energy_j: float = 0.0
-    synaptic_events: float = 0.0
-    readout_bytes: float = 0.0
 
 
 @dataclass
 class ProbeResult:
-    membrane: Gridded
-    spikes: SpikeBatch
-    current: Gridded | None = None
+    """membrane [repetitions, steps + 1, size] on the network's grid; spikes (repetition, neuron, time_ms)."""
+
+    membrane: np.ndarray
+    spikes: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class Device(abc.ABC):
@@ -156,18 +141,20 @@ class Device(abc.ABC):
 
     @abc.abstractmethod
     def configure(self, network: Network) -> tuple[bool, str]:
-        """Place the network; return (ok, reason). A refused network leaves the device unconfigured."""
+        """Place the network (weights start at zero); return (ok, reason)."""
 
     @abc.abstractmethod
     def update_weights(self, weights: dict[str, np.ndarray]) -> None:
         """New [n_out, n_in] weights for the named Affine nodes."""
 
     @abc.abstractmethod
-    def run(self, inputs: dict[str, SpikeBatch], record_spikes: list[str], record_membrane: list[str]) -> RunResult:
-        """A batch of input spike trains (one SpikeBatch per Input node) through the network."""
+    def run(self, inputs: SpikeBatch, membrane: list[str]) -> RunResult:
+        """A batch of input spike trains (channels of the Input node `in`) through the network;
+        return the spikes of every spiking layer and the membrane of the layers in `membrane`."""
 
-    def probe(self, node: str, kind: str, level: float, repeats: int, duration_ms: float) -> ProbeResult:
-        raise DeviceError("this device offers no calibration probes")
+    def probe(self, kind: str, layer: str, weight: float, input_times_ms: np.ndarray, duration_ms: float, repetitions: int) -> ProbeResult:
+        """Calibration stimuli (REST, PSP, DRIVE) on each neuron of `layer` alone."""
+        raise NotImplementedError("this device offers no calibration probes")
 
     def reset(self) -> None:
         """Back to the state right after configure."""

@@ -8,10 +8,10 @@
 `python -m spikesweep_device serve --backend brian2 --port P` serves the bundled Brian2 device.
 """
 from .arrays import ProtocolError
-from .backend import AffineNode, Capabilities, Device, DeviceError, Gridded, Network, NeuronNode, ProbeResult, Projection, RunResult, SpikeBatch
+from .backend import AffineNode, Capabilities, Device, DeviceError, Network, NeuronNode, ProbeResult, Projection, RunResult, SpikeBatch
 from .server import serve
 
 __all__ = [
-    "AffineNode", "Capabilities", "Device", "DeviceError", "Gridded", "Network", "NeuronNode",
+    "AffineNode", "Capabilities", "Device", "DeviceError", "Network", "NeuronNode",
     "ProbeResult", "Projection", "ProtocolError", "RunResult", "SpikeBatch", "serve",
 ]

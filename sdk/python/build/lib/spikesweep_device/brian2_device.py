@@ -5,9 +5,10 @@ Brian2 integrates its own equations with its own clock (numpy code generation, n
     dI/dt = −I / τ_syn,      dv/dt = (v_leak − v + r·(I + I_ext)) / τ_mem,
     v ≥ v_threshold → spike, v ← v_reset;  a synaptic event of weight w: I ← I + w,
 
-stepped with `exponential_euler` on a grid of `dt_ms` (the network's own step when it states
-one, else the device's clock). Spike times therefore fall on that grid; they are reported at
-the middle of the step in which the threshold was crossed.
+stepped with `exponential_euler` on the device's own clock `dt_ms` (whatever integration the
+network asks for: this device is an independent substrate). Input spikes are rounded to that
+clock, output spike times fall on it (reported at the middle of the step in which the threshold
+was crossed), the membrane is sampled on the network's grid t = k·dt (k = 0…steps).
 
 A batch is simulated in one Brian2 run: each population is replicated per sample and the
 synapses connect only within a sample (block-diagonal), so B samples cost one network of B
@@ -23,11 +24,12 @@ with the span s = v_threshold − v_leak of its configured values,
 """
 from __future__ import annotations
 
+import gc
 import time
 
 import numpy as np
 
-from .backend import Capabilities, Device, DeviceError, Gridded, Network, NeuronNode, ProbeResult, RunResult, SpikeBatch
+from .backend import Capabilities, Device, DeviceError, Network, NeuronNode, ProbeResult, RunResult, SpikeBatch
 
 OFFSET_SD = {"v_threshold": 0.031, "v_leak": 0.02, "v_reset": 0.02, "tau_mem_ms": 0.10, "tau_syn_ms": 0.10}
 MAX_CIRCUITS = 4096
@@ -56,12 +58,11 @@ def _brian2():
 
 
 class Brian2Device(Device):
-    def __init__(self, dt_ms: float = 0.05, offsets_seed: int | None = None, offset_scale: float = 1.0, sample_period_ms: float = 1.0):
+    def __init__(self, dt_ms: float = 0.05, offsets_seed: int | None = None, offset_scale: float = 1.0):
         self.b2 = _brian2()
         self.dt_ms = dt_ms
         self.offsets_seed = offsets_seed
         self.offset_scale = offset_scale if offsets_seed is not None else 0.0
-        self.sample_period_ms = sample_period_ms
         self.network: Network | None = None
         self.hardware: dict[str, NeuronNode] = {}
         self.weights: dict[str, np.ndarray] = {}
@@ -71,23 +72,22 @@ class Brian2Device(Device):
             self.z = {p: rng.standard_normal(MAX_CIRCUITS) for p in OFFSET_SD}
 
     def capabilities(self) -> Capabilities:
-        name = f"brian2/offsets-{self.offsets_seed}x{self.offset_scale:g}" if self.offsets_seed is not None else "brian2/ideal"
+        name = f"brian2:offsets-{self.offsets_seed}x{self.offset_scale:g}" if self.offsets_seed is not None else "brian2:ideal"
         return Capabilities(
-            device_id=name,
+            kind="brian2",
+            id=name,
             description=f"Brian2 {self.b2.__version__} (numpy target, exponential_euler, dt {self.dt_ms} ms)",
             max_neurons=MAX_CIRCUITS,
-            observables=("SPIKE_TIMES", "MEMBRANE_SAMPLES", "SYNAPTIC_CURRENT_SAMPLES"),
-            sample_period_ms=self.sample_period_ms,
-            time_scale=1.0,
-            probe_kinds=PROBE_KINDS,
-            time_resolution_ms=self.dt_ms,
+            max_inputs=MAX_CIRCUITS,
+            max_layers=16,
+            observables=("SPIKES", "MEMBRANE", "PEAK"),
+            max_batch_size=2000,
         )
 
     # ------------------------------------------------------------ configuration
 
     def _step_ms(self) -> float:
-        assert self.network is not None
-        return self.network.dt_ms if self.network.dt_ms > 0 else self.dt_ms
+        return self.dt_ms
 
     def _with_offsets(self, node: NeuronNode, first_circuit: int) -> NeuronNode:
         if self.offsets_seed is None:
@@ -110,9 +110,9 @@ class Brian2Device(Device):
         total = sum(n.size for n in network.neurons.values())
         if total > MAX_CIRCUITS:
             return False, f"graph: {total} neurons, the device has {MAX_CIRCUITS}"
-        for a in network.affines.values():
-            if a.bias is not None and np.any(a.bias != 0):
-                return False, f"graph: Affine '{a.name}' has a bias; this device adds no constant current"
+        grid = network.dt_ms / self.dt_ms
+        if abs(grid - round(grid)) > 1e-9:
+            return False, f"Configure.dt_ms: {network.dt_ms} ms is not a multiple of the device clock {self.dt_ms} ms"
         self.network = network
         self.hardware = {}
         circuit = 0
@@ -147,7 +147,7 @@ class Brian2Device(Device):
         g.v = tile(node.v_leak)
         return g
 
-    def _build(self, batch: int) -> dict:
+    def _build(self, batch: int, membrane: tuple[str, ...]) -> dict:
         b2 = self.b2
         net = self.network
         assert net is not None
@@ -155,12 +155,12 @@ class Brian2Device(Device):
         objects = []
         sources = {}
         for name, size in net.inputs.items():
-            gen = b2.SpikeGeneratorGroup(batch * size, [], [] * b2.ms, dt=dt, name=f"in_{name}")
+            gen = b2.SpikeGeneratorGroup(batch * size, [], [] * b2.ms, dt=dt, name=f"in_{name.replace('.', '_')}")
             sources[name] = gen
             objects.append(gen)
         groups = {}
         for name, node in self.hardware.items():
-            g = self._group(node, batch, f"pop_{name}")
+            g = self._group(node, batch, f"pop_{name.replace('.', '_')}")
             g.clock.dt = dt
             groups[name] = g
             sources[name] = g
@@ -168,7 +168,7 @@ class Brian2Device(Device):
         synapses = {}
         for p in net.projections:
             n_in, n_out = net.size_of(p.source), net.size_of(p.target)
-            s = b2.Synapses(sources[p.source], groups[p.target], "w : 1", on_pre="I_post += w", dt=dt, name=f"syn_{p.affine}")
+            s = b2.Synapses(sources[p.source], groups[p.target], "w : 1", on_pre="I_post += w", dt=dt, name=f"syn_{p.affine.replace('.', '_')}")
             b = np.repeat(np.arange(batch), n_in * n_out)
             k = np.tile(np.repeat(np.arange(n_in), n_out), batch)
             m = np.tile(np.tile(np.arange(n_out), n_in), batch)
@@ -177,122 +177,129 @@ class Brian2Device(Device):
             post = np.asarray(s.j[:]) % n_out
             synapses[p.affine] = (s, post, pre)
             objects.append(s)
-        monitors = {name: b2.SpikeMonitor(g, name=f"spk_{name}") for name, g in groups.items() if self.hardware[name].kind == "CubaLIF"}
+        spiking = [name for name, n in self.hardware.items() if n.kind == "CubaLIF"]
+        monitors = {name: b2.SpikeMonitor(groups[name], name=f"spk_{name.replace('.', '_')}") for name in spiking}
         objects.extend(monitors.values())
+        traces = {name: b2.StateMonitor(groups[name], "v", record=True, dt=net.dt_ms * b2.ms, when="start", name=f"v_{name.replace('.', '_')}") for name in membrane}
+        objects.extend(traces.values())
         network = b2.Network(*objects)
         network.store("configured")
-        return {"net": network, "sources": sources, "groups": groups, "synapses": synapses, "monitors": monitors}
+        # Brian2 runs gc.collect() before every run; move what exists now (sympy's caches, the
+        # network) out of the collector's generations so that costs milliseconds, not 0.5 s
+        gc.collect()
+        gc.freeze()
+        return {"net": network, "sources": sources, "groups": groups, "synapses": synapses, "monitors": monitors, "traces": traces}
 
-    def run(self, inputs: dict[str, SpikeBatch], record_spikes: list[str], record_membrane: list[str]) -> RunResult:
+    def _set_inputs(self, built: dict, batch: int, inputs: SpikeBatch) -> int:
+        """Input events (and constant inputs) onto the generators, on the device clock; returns the count."""
+        b2 = self.b2
+        net = self.network
+        assert net is not None
+        step = self._step_ms()
+        events = 0
+        for name, size in net.inputs.items():
+            if name in net.constant_inputs:
+                index = np.arange(batch * size)
+                times = np.full(batch * size, net.constant_inputs[name])
+            else:
+                sample = np.repeat(np.arange(batch), np.diff(inputs.offsets))
+                index = sample * size + inputs.index
+                times = inputs.time_ms
+            # a generator neuron fires at most once per clock step: keep the first of duplicates
+            bins = np.round(times / step).astype(np.int64)
+            _, keep = np.unique(np.stack([index, bins]), axis=1, return_index=True)
+            built["sources"][name].set_spikes(index[keep], bins[keep] * step * b2.ms)
+            events += keep.size
+        return events
+
+    def run(self, inputs: SpikeBatch, membrane: list[str]) -> RunResult:
         b2 = self.b2
         net = self.network
         if net is None:
             raise DeviceError("no network configured")
-        batch = next(iter(inputs.values())).batch_size
+        batch = inputs.samples
         t_build = time.perf_counter()
-        if batch not in self.built:
-            self.built = {k: v for k, v in self.built.items() if k != batch}
-            self.built[batch] = self._build(batch)
-        built = self.built[batch]
+        key = (batch, tuple(membrane))
+        if key not in self.built:
+            if len(self.built) >= 4:
+                self.built.pop(next(iter(self.built)))
+            self.built[key] = self._build(batch, tuple(membrane))
+        built = self.built[key]
         network = built["net"]
         network.restore("configured")
-        step = self._step_ms()
-        for name, s in inputs.items():
-            size = net.inputs[name]
-            sample = np.repeat(np.arange(batch), np.diff(s.offsets.astype(np.int64)))
-            index = sample * size + s.neuron.astype(np.int64)
-            # one event per generator neuron and step: merge duplicates by keeping the first
-            bins = np.round(s.time_ms / step).astype(np.int64)
-            _, keep = np.unique(np.stack([index, bins]), axis=1, return_index=True)
-            built["sources"][name].set_spikes(index[keep], bins[keep] * step * b2.ms)
+        self._set_inputs(built, batch, inputs)
         for name, (syn, post, pre) in built["synapses"].items():
             syn.w[:] = self.weights[name][post, pre]
-        state_monitors = {}
-        period = net.dt_ms if net.dt_ms > 0 else self.sample_period_ms
-        for name in record_membrane:
-            mon = b2.StateMonitor(built["groups"][name], "v", record=True, dt=period * b2.ms, when="end", name=f"v_{name}_{len(network.objects)}")
-            network.add(mon)
-            state_monitors[name] = mon
+        step = self._step_ms()
         build_ms = (time.perf_counter() - t_build) * 1000
         t_run = time.perf_counter()
-        network.run(net.duration_ms * b2.ms)
+        # long enough for the membrane sample at steps·dt (a StateMonitor records before each step)
+        network.run((max(net.duration_ms, net.steps * net.dt_ms) + step) * b2.ms)
         run_ms = (time.perf_counter() - t_run) * 1000
         t_read = time.perf_counter()
         spikes = {}
-        events = 0
-        for name in record_spikes:
-            if name not in built["monitors"]:
-                raise DeviceError(f"record_spikes: '{name}' is not a spiking node")
-            mon = built["monitors"][name]
+        count = 0
+        for name, mon in built["monitors"].items():
             size = net.neurons[name].size
             idx = np.asarray(mon.i[:], dtype=np.int64)
             t = np.asarray(mon.t[:] / b2.ms, dtype=np.float64) + step / 2
-            per_sample = []
-            sample_of = idx // size
-            for b in range(batch):
-                sel = sample_of == b
-                per_sample.append((idx[sel] % size, t[sel]))
-            spikes[name] = SpikeBatch.from_lists(per_sample)
-            events += idx.size
-        membrane = {}
-        samples = 0
-        for name, mon in state_monitors.items():
+            keep = t <= net.duration_ms
+            idx, t = idx[keep], t[keep]
+            spikes[name] = (idx // size, idx % size, t)
+            count += idx.size
+        out = {}
+        for name, mon in built["traces"].items():
             size = net.neurons[name].size
-            v = np.asarray(mon.v, dtype=np.float64)  # [batch·size, steps]
-            steps = v.shape[1]
-            membrane[name] = Gridded(v.reshape(batch, size, steps).transpose(0, 2, 1).copy(), t0_ms=step, period_ms=period)
-            samples += v.size
-            network.remove(mon)
+            v = np.asarray(mon.v, dtype=np.float64)[:, : net.steps + 1]  # [batch·size, steps + 1]
+            out[name] = v.reshape(batch, size, net.steps + 1).transpose(0, 2, 1).copy()
         synaptic = 0.0
         for p in net.projections:
-            src = p.source
-            count = sum(len(s.time_ms) for n, s in inputs.items() if n == src) if src in net.inputs else (len(built["monitors"][src].i) if src in built["monitors"] else 0)
-            synaptic += count * net.size_of(p.target)
+            if p.source in net.inputs:
+                fired = batch * net.inputs[p.source] if p.source in net.constant_inputs else inputs.index.size
+            else:
+                fired = spikes[p.source][0].size if p.source in spikes else 0
+            synaptic += fired * net.size_of(p.target)
         read_ms = (time.perf_counter() - t_read) * 1000
         return RunResult(
-            spikes=spikes, membrane=membrane, build_ms=build_ms, run_ms=run_ms, read_ms=read_ms,
-            hardware_time_ms=batch * net.duration_ms, synaptic_events=synaptic, readout_bytes=4 * events + 8 * samples,
+            spikes=spikes, membrane=out, build_ms=build_ms, run_ms=run_ms, read_ms=read_ms,
+            device_time_ms=run_ms, spike_count=float(count), synaptic_events=synaptic,
         )
 
     # ------------------------------------------------------------ calibration probes
 
-    def probe(self, node: str, kind: str, level: float, repeats: int, duration_ms: float) -> ProbeResult:
+    def probe(self, kind: str, layer: str, weight: float, input_times_ms: np.ndarray, duration_ms: float, repetitions: int) -> ProbeResult:
+        """Each neuron of `layer` alone: input spikes of `weight` at input_times_ms (none for REST)."""
         b2 = self.b2
-        if self.network is None:
+        net = self.network
+        if net is None:
             raise DeviceError("no network configured")
-        model = self.network.neurons[node]
-        hw = self.hardware[node]
+        hw = self.hardware[layer]
         n = hw.size
-        dt = self._step_ms()
-        g = self._group(hw, repeats, f"probe_{node}")
-        g.clock.dt = dt * b2.ms
-        span = np.where(np.isfinite(model.v_threshold), model.v_threshold - model.v_leak, 1.0)
-        if kind == "CLAMP_RELEASE":
-            g.v = np.tile(model.v_leak + level * span, repeats)
-        elif kind == "SYNAPTIC_EVENT":
-            g.I = level
-        elif kind == "CURRENT_STEP":
-            g.I_ext = level
-        period = self.sample_period_ms
-        vmon = b2.StateMonitor(g, ["v", "I"], record=True, dt=period * b2.ms, when="start")
-        smon = b2.SpikeMonitor(g) if hw.kind == "CubaLIF" else None
-        objects = [g, vmon] + ([smon] if smon is not None else [])
-        b2.Network(*objects).run(duration_ms * b2.ms)
-        shape = lambda x: np.asarray(x, dtype=np.float64).reshape(repeats, n, -1).transpose(0, 2, 1).copy()  # noqa: E731
-        per_sample = []
+        step = self._step_ms()
+        g = self._group(hw, repetitions, "probe_group")
+        g.clock.dt = step * b2.ms
+        objects = [g]
+        times = np.asarray(input_times_ms if kind != "REST" else [], dtype=np.float64)
+        if times.size:
+            bins = np.unique(np.round(times / step).astype(np.int64))
+            gen = b2.SpikeGeneratorGroup(1, np.zeros(bins.size, dtype=int), bins * step * b2.ms, dt=step * b2.ms, name="probe_input")
+            syn = b2.Synapses(gen, g, on_pre=f"I_post += {float(weight)!r}", dt=step * b2.ms, name="probe_syn")
+            syn.connect(i=0, j=np.arange(repetitions * n))
+            objects += [gen, syn]
+        steps = int(round(duration_ms / net.dt_ms))
+        vmon = b2.StateMonitor(g, "v", record=True, dt=net.dt_ms * b2.ms, when="start", name="probe_v")
+        smon = b2.SpikeMonitor(g, name="probe_spikes") if hw.kind == "CubaLIF" else None
+        objects += [vmon] + ([smon] if smon is not None else [])
+        b2.Network(*objects).run((steps * net.dt_ms + step) * b2.ms)
+        v = np.asarray(vmon.v, dtype=np.float64)[:, : steps + 1]
+        membrane = v.reshape(repetitions, n, steps + 1).transpose(0, 2, 1).copy()
         if smon is not None:
             idx = np.asarray(smon.i[:], dtype=np.int64)
-            t = np.asarray(smon.t[:] / b2.ms) + dt / 2
-            for r in range(repeats):
-                sel = idx // n == r
-                per_sample.append((idx[sel] % n, t[sel]))
+            t = np.asarray(smon.t[:] / b2.ms) + step / 2
+            spikes = (idx // n, idx % n, t)
         else:
-            per_sample = [(np.zeros(0), np.zeros(0))] * repeats
-        return ProbeResult(
-            membrane=Gridded(shape(vmon.v), t0_ms=0.0, period_ms=period),
-            current=Gridded(shape(vmon.I), t0_ms=0.0, period_ms=period, observable="SYNAPTIC_CURRENT_SAMPLES"),
-            spikes=SpikeBatch.from_lists(per_sample),
-        )
+            spikes = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        return ProbeResult(membrane=membrane, spikes=spikes)
 
     def reset(self) -> None:
         self.built = {}
