@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     device = Brian2Device(dt_ms=args.dt_ms, offsets_seed=args.offsets_seed, offset_scale=args.offset_scale)
     server, port = serve(device, args.port, args.host)
     # one line on stdout that a parent process can wait for
-    print(f"listening {args.host}:{port} {device.capabilities().device_id}", flush=True)
+    print(f"listening {args.host}:{port} {device.capabilities().id}", flush=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
