@@ -52,7 +52,7 @@ export interface RemoteDeviceOptions {
   readonly configureOptions?: unknown;
 }
 
-type Unary = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply: unknown) => void) => void;
+type Unary = (request: unknown, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply: unknown) => void) => void;
 
 const UNAVAILABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.ABORTED]);
 
@@ -79,7 +79,7 @@ export class RemoteDevice implements Device {
     if (this.closed) return Promise.reject(new DeviceError('spikesweep:device-unavailable', `device ${this.address}: closed`));
     const fn = (this.client as unknown as Record<string, Unary>)[method]!.bind(this.client);
     return new Promise<T>((resolve, reject) => {
-      fn(request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (error, reply) => {
+      fn(request, { deadline: Date.now() + timeoutMs }, (error, reply) => {
         if (!error) return resolve(reply as T);
         const what = `device ${this.address}: ${method}`;
         if (error.code === grpc.status.DEADLINE_EXCEEDED) reject(new DeviceError('spikesweep:device-unavailable', `${what}: no answer within ${timeoutMs} ms`, { cause: error }));
@@ -162,7 +162,8 @@ export class RemoteDevice implements Device {
       await this.call('Close', {});
     } finally {
       this.closed = true;
-      this.client.close();
+      // the generated stub's `close` is the Close RPC (it shadows grpc.Client#close)
+      grpc.Client.prototype.close.call(this.client);
     }
   }
 }
