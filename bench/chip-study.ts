@@ -35,10 +35,10 @@ const chips = Array.from({ length: Number(values.chips) }, (_, k) => k);
 const trainSize = Number(values['train-size']);
 const seed = Number(values.seed);
 
-function trial(method: MethodName, mode: 'simulation' | 'in-the-loop' | 'transfer', chip: Record<string, unknown>, evaluateOnChips: number[] = []): TrialResult {
+async function trial(method: MethodName, mode: 'simulation' | 'in-the-loop' | 'transfer', chip: Record<string, unknown>, evaluateOnChips: number[] = []): Promise<TrialResult> {
   const config = parseTrialConfig({ method, mode, seed, dataset: { trainSize }, training: { epochs }, chip, evaluateOnChips });
   const t0 = performance.now();
-  const r = runTrial(config);
+  const r = await runTrial(config);
   if (r.status !== 'completed') throw new Error(`${method} ${mode}: ${r.status} ${r.error}`);
   const evals = r.chipEvaluations.map((e) => pct(e.testAccuracy)).join(' ');
   console.error(
@@ -65,9 +65,10 @@ interface MethodStudy {
 const studies: MethodStudy[] = [];
 const started = performance.now();
 for (const method of methods) {
-  const sim = trial(method, 'simulation', { calibrated: false }, chips);
-  const simCal = trial(method, 'simulation', { calibrated: true }, chips);
-  const loops = chips.map((mismatchSeed) => trial(method, 'in-the-loop', { mismatchSeed, calibrated: false }));
+  const sim = await trial(method, 'simulation', { calibrated: false }, chips);
+  const simCal = await trial(method, 'simulation', { calibrated: true }, chips);
+  const loops: TrialResult[] = [];
+  for (const mismatchSeed of chips) loops.push(await trial(method, 'in-the-loop', { mismatchSeed, calibrated: false }));
   studies.push({
     method,
     simulation: sim.testAccuracy!,

@@ -6,4 +6,4 @@
  */
 import { accuracyStudy } from './spike-time-accuracy.ts';
 
-accuracyStudy('eventprop', process.argv.slice(2));
+await accuracyStudy('eventprop', process.argv.slice(2));

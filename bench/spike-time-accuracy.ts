@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { parseTrialConfig } from '../shared/contracts/index.ts';
 import { runTrial } from '../shared/engine/trial.ts';
 
-export function accuracyStudy(method: 'spike-time' | 'eventprop', argv: string[]): void {
+export async function accuracyStudy(method: 'spike-time' | 'eventprop', argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { seeds: { type: 'string', default: '5' }, epochs: { type: 'string' }, config: { type: 'string' }, 'first-seed': { type: 'string', default: '0' } },
@@ -27,7 +27,7 @@ export function accuracyStudy(method: 'spike-time' | 'eventprop', argv: string[]
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const training = { ...((overrides.training as object | undefined) ?? {}), ...(values.epochs ? { epochs: Number(values.epochs) } : {}) };
     const config = parseTrialConfig({ ...overrides, method, seed, training });
-    const result = runTrial(config);
+    const result = await runTrial(config);
     accuracies.push(result.testAccuracy ?? NaN);
     console.log(
       JSON.stringify({
@@ -57,4 +57,4 @@ export function accuracyStudy(method: 'spike-time' | 'eventprop', argv: string[]
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) accuracyStudy('spike-time', process.argv.slice(2));
+if (import.meta.url === `file://${process.argv[1]}`) await accuracyStudy('spike-time', process.argv.slice(2));

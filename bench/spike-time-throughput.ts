@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseTrialConfig, type TrialConfig } from '../shared/contracts/index.ts';
 import { yinYangSplit } from '../shared/engine/data/yinyang.ts';
+import type { FirstSpikeModel } from '../shared/engine/event/first-spike-model.ts';
 import { methodFor } from '../shared/engine/methods/index.ts';
 import { Adam } from '../shared/engine/optim/adam.ts';
 import { streamFor } from '../shared/engine/random.ts';
@@ -59,7 +60,7 @@ export function measureThroughput(method: 'spike-time' | 'eventprop', argv: stri
         trainingSamplesPerWallSecond: Math.round(samples / (ms / 1000)),
         cpuSeconds: +(cpuMs / 1000).toFixed(2),
         wallSeconds: +(ms / 1000).toFixed(2),
-        spikesPerSample: +(model.measurement.readoutBytesPerSample / 4).toFixed(1),
+        spikesPerSample: +(model as FirstSpikeModel).meanSpikesPerSample.toFixed(1),
         node: process.version,
       },
       null,

@@ -17,7 +17,7 @@ import { runTrial } from '../shared/engine/trial.ts';
 
 if (!isMainThread) {
   const { seed, overrides } = workerData as { seed: number; overrides: Record<string, unknown> };
-  const result = runTrial(parseTrialConfig({ method: 'surrogate', ...overrides, seed }), {
+  const result = await runTrial(parseTrialConfig({ method: 'surrogate', ...overrides, seed }), {
     onEpoch: (m) => parentPort!.postMessage({ kind: 'epoch', seed, epoch: m.epoch, validationAccuracy: m.validationAccuracy }),
   });
   parentPort!.postMessage({ kind: 'result', seed, result });

@@ -13,7 +13,7 @@ import { parseTrialConfig } from '../shared/contracts/index.ts';
 import type { SurrogateTrialConfig } from '../shared/contracts/methods/surrogate.ts';
 import { ENCODED_INPUTS } from '../shared/engine/data/encoding.ts';
 import { YINYANG_CLASSES, yinYangSplit } from '../shared/engine/data/yinyang.ts';
-import { surrogateMethod } from '../shared/engine/methods/surrogate/index.ts';
+import { surrogateMethod, type SurrogateModel } from '../shared/engine/methods/surrogate/index.ts';
 import { streamFor } from '../shared/engine/random.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, config: { type: 'string' } } });
@@ -50,7 +50,7 @@ const perWallSecond = samples / (ms / 1000);
 // Spike activity of the initial network on the training split (affects the sparse parts).
 const predicted = new Int32Array(train.size);
 model.predict(data, predicted);
-const hiddenSpikes = (model.measurement.readoutBytesPerSample - (config.network.hiddenSize + YINYANG_CLASSES) * config.simulation.timeSteps) / 4;
+const hiddenSpikes = (model as SurrogateModel).meanHiddenSpikes;
 
 // Floating-point operations the kernel performs per sample (counted from its loops):
 // forward per step: readout 7·nO, hidden membrane/current 6·nH, threshold 1·nH, per hidden spike 2·nO;

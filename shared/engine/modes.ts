@@ -4,31 +4,32 @@
  * the model) and `transfer` (trained in simulation, deployed on chips) by adding an entry to
  * `MODES` (one import + one entry), keyed by `config.mode`.
  *
- * A `ModeRuntime` is created once per trial, after the method's model, and may install a
- * `Substrate` on the model (`model.setSubstrate`) for training; it evaluates the trained
- * network on further chips (`config.evaluateOnChips`) and reports what the chip work cost.
+ * A `ModeRuntime` is created once per trial, after the method's model. The trial loop runs every
+ * minibatch and every accuracy through it: the runtime decides whether the model computes it or
+ * a device (chip/modes.ts), evaluates the trained network on further chips
+ * (`config.evaluateOnChips`) and reports what the device work cost.
  */
 import { NotImplementedError } from '../contracts/errors.ts';
 import type { Mode, TrialConfig } from '../contracts/trial.ts';
-import type { MethodModel, PreparedData } from './methods/types.ts';
+import type { BatchStats, MethodModel, PreparedData } from './methods/types.ts';
 import { inTheLoopMode, simulationWithChipsMode, transferMode } from './chip/modes.ts';
 
-/** Chip costs of a trial (all zero in simulation). */
+/** Device costs of a trial (all zero when nothing ran on a device). */
 export interface ChipCosts {
   readonly hardwareTimeMs: number;
   readonly energyJ: number;
   readonly chipRuns: number;
+  /** Bytes read off devices per presentation, over every device run of the trial (0 if none). */
+  readonly readoutBytesPerSample: number;
 }
 
 export interface ModeRuntime {
-  /** Called before each training epoch (e.g. to install the training chip on the model). */
-  beforeTraining?(): void;
-  /** Called before evaluating validation/test accuracy in the trial loop. */
-  beforeEvaluation?(): void;
-  /** Called instead of `beforeEvaluation` before the final test/validation/train accuracies. */
-  beforeFinalEvaluation?(): void;
+  /** One minibatch: OVERWRITES model.grads, returns the summed loss and correct count. */
+  lossAndGradient(data: PreparedData, order: Int32Array, start: number, count: number): Promise<BatchStats>;
+  /** Accuracy on `data`: after an epoch (`validation`) or for the final figures (`final`). */
+  accuracy(data: PreparedData, stage: 'validation' | 'final'): Promise<number>;
   /** Test accuracy of the trained model on the chip with `mismatchSeed`; absent = not supported. */
-  evaluateOnChip?(mismatchSeed: number, test: PreparedData): number;
+  evaluateOnChip?(mismatchSeed: number, test: PreparedData): Promise<number>;
   costs(): ChipCosts;
   /** JSON state for checkpoints (counters, noise generator states); null when stateless. */
   getState(): unknown;
@@ -40,7 +41,7 @@ export interface ModeDefinition {
   start(config: TrialConfig, model: MethodModel): ModeRuntime;
 }
 
-/** Fraction of `data` the model classifies correctly. */
+/** Fraction of `data` the model classifies correctly (model path). */
 export function accuracyOf(model: MethodModel, data: PreparedData): number {
   const out = new Int32Array(data.size);
   model.predict(data, out);
@@ -48,17 +49,6 @@ export function accuracyOf(model: MethodModel, data: PreparedData): number {
   for (let n = 0; n < data.size; n++) if (out[n] === data.labels[n]) correct++;
   return data.size > 0 ? correct / data.size : 0;
 }
-
-export const simulationMode: ModeDefinition = {
-  name: 'simulation',
-  start() {
-    return {
-      costs: () => ({ hardwareTimeMs: 0, energyJ: 0, chipRuns: 0 }),
-      getState: () => null,
-      setState: () => {},
-    };
-  },
-};
 
 export const MODES: Partial<Record<Mode, ModeDefinition>> = {
   simulation: simulationWithChipsMode,

@@ -20,68 +20,68 @@ function deterministicPart(r: Result): unknown {
 }
 
 describe('trial session', () => {
-  it('runs to a valid result; the same config and seed give an identical result', () => {
-    const a = runTrial(tiny());
-    const b = runTrial(tiny());
+  it('runs to a valid result; the same config and seed give an identical result', async () => {
+    const a = await runTrial(tiny());
+    const b = await runTrial(tiny());
     expect(() => TrialResult.parse(a)).not.toThrow();
     expect(a.status).toBe('completed');
     expect(a.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
     expect(a.testAccuracy).not.toBeNull();
     expect(deterministicPart(a)).toEqual(deterministicPart(b));
-    const other = runTrial(tiny({ seed: 4 }));
+    const other = await runTrial(tiny({ seed: 4 }));
     expect(other.epochs[0]!.trainLoss).not.toBe(a.epochs[0]!.trainLoss);
     expect(other.trialId).not.toBe(a.trialId);
   });
 
-  it('checkpoint after epoch 2 and resume (through JSON) equals the uninterrupted run bit for bit', () => {
+  it('checkpoint after epoch 2 and resume (through JSON) equals the uninterrupted run bit for bit', async () => {
     const config = tiny();
-    const whole = runTrial(config);
+    const whole = await runTrial(config);
     const first = startTrial(config);
-    first.runEpoch();
-    first.runEpoch();
+    await first.runEpoch();
+    await first.runEpoch();
     const checkpoint = JSON.parse(JSON.stringify(first.checkpoint()));
     const resumed = startTrial(config, checkpoint);
     expect(resumed.epochsDone).toBe(2);
-    while (!resumed.finished) resumed.runEpoch();
-    const r = resumed.finish();
+    while (!resumed.finished) await resumed.runEpoch();
+    const r = (await resumed.finish());
     expect(deterministicPart(r)).toEqual(deterministicPart(whole));
   });
 
-  it('restores the best-validation parameters and reports that epoch', () => {
-    const r = runTrial(tiny({ training: { epochs: 5, batchSize: 25, learningRate: 0.005 } }));
+  it('restores the best-validation parameters and reports that epoch', async () => {
+    const r = await runTrial(tiny({ training: { epochs: 5, batchSize: 25, learningRate: 0.005 } }));
     const best = Math.max(...r.epochs.map((e) => e.validationAccuracy));
     expect(r.epochs[r.bestEpoch - 1]!.validationAccuracy).toBe(best);
     expect(r.validationAccuracy).toBe(best);
   });
 
-  it('stops early when validation accuracy stalls', () => {
-    const r = runTrial(tiny({ training: { epochs: 50, batchSize: 25, learningRate: 1e-9, earlyStoppingPatience: 2 } }));
+  it('stops early when validation accuracy stalls', async () => {
+    const r = await runTrial(tiny({ training: { epochs: 50, batchSize: 25, learningRate: 1e-9, earlyStoppingPatience: 2 } }));
     expect(r.status).toBe('completed');
     expect(r.epochs.length).toBe(3);
   });
 
-  it('a divergence (non-finite loss) is a result with a reason, not an exception', () => {
-    const r = runTrial(tiny({ init: { outputWeightMean: 1e308, outputWeightSd: 0 } }));
+  it('a divergence (non-finite loss) is a result with a reason, not an exception', async () => {
+    const r = await runTrial(tiny({ init: { outputWeightMean: 1e308, outputWeightSd: 0 } }));
     expect(r.status).toBe('diverged');
     expect(r.error).toMatch(/non-finite/);
     expect(() => TrialResult.parse(r)).not.toThrow();
   });
 
-  it('pruning finishes with status pruned', () => {
+  it('pruning finishes with status pruned', async () => {
     const s = startTrial(tiny());
-    s.runEpoch();
-    expect(s.finish('pruned').status).toBe('pruned');
+    await s.runEpoch();
+    expect((await s.finish('pruned')).status).toBe('pruned');
   });
 
-  it('rejects a checkpoint of another trial', () => {
+  it('rejects a checkpoint of another trial', async () => {
     const s = startTrial(tiny());
-    s.runEpoch();
+    await s.runEpoch();
     expect(() => startTrial(tiny({ seed: 9 }), s.checkpoint())).toThrow(/checkpoint is of trial/);
   });
 });
 
 describe('trial config validation', () => {
-  it('names the field path of a bad value', () => {
+  it('names the field path of a bad value', async () => {
     const bad = (input: unknown) => {
       try {
         parseTrialConfig(input);
@@ -99,13 +99,13 @@ describe('trial config validation', () => {
     expect(bad({ method: 'surrogate', simulation: { timesteps: 40 } })).toEqual(['simulation']);
   });
 
-  it('keeps the paths the dashboard relies on', () => {
+  it('keeps the paths the dashboard relies on', async () => {
     const c = parseTrialConfig({ method: 'surrogate' });
     expect(c.method === 'surrogate' && c.training.learningRate).toBe(0.002);
     expect(c.method === 'surrogate' && c.surrogate.beta).toBe(5);
   });
 
-  it('rejects an unknown mode naming the field', () => {
+  it('rejects an unknown mode naming the field', async () => {
     expect(() => parseTrialConfig({ method: 'surrogate', mode: 'quantum' })).toThrow(/^mode: /);
   });
 

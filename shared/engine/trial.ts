@@ -21,11 +21,12 @@ import { parseOrThrow } from '../contracts/validate.ts';
 import { generateYinYang } from './data/yinyang.ts';
 import { methodFor } from './methods/index.ts';
 import type { MethodModel, PreparedData } from './methods/types.ts';
-import { accuracyOf, modeFor, type ModeRuntime } from './modes.ts';
+import { modeFor, type ModeRuntime } from './modes.ts';
 import { Adam, type AdamState } from './optim/adam.ts';
 import { streamFor, type Mt19937, type RandomState } from './random.ts';
 
-export const ENGINE_VERSION = 'spikesweep-engine/1';
+/** 2: devices (device/types.ts); event terms in the energy of every method, read-out counted from replies. */
+export const ENGINE_VERSION = 'spikesweep-engine/2';
 
 export interface TrialSession {
   readonly trialId: string;
@@ -34,11 +35,11 @@ export interface TrialSession {
   /** All epochs run, early-stopped on validation, diverged, or failed. */
   readonly finished: boolean;
   /** Trains one epoch (minibatches, Adam, lr schedule) and measures validation accuracy. */
-  runEpoch(): EpochMetrics;
+  runEpoch(): Promise<EpochMetrics>;
   /** JSON-serialisable; resuming from it continues bit-identically. */
   checkpoint(): TrialCheckpoint;
   /** Restores the best-validation parameters; test accuracy, chip evaluations, costs. */
-  finish(stop?: 'pruned'): TrialResult;
+  finish(stop?: 'pruned'): Promise<TrialResult>;
 }
 
 /** The engine's part of a checkpoint (`TrialCheckpoint.state`). */
@@ -154,10 +155,10 @@ class Session implements TrialSession {
     return this.elapsedBeforeMs + (performance.now() - this.startedAt);
   }
 
-  runEpoch(): EpochMetrics {
+  async runEpoch(): Promise<EpochMetrics> {
     if (this.finished) throw new SpikeSweepError('spikesweep:invalid-input', `trial ${this.trialId} has finished (${this.stopReason})`);
     try {
-      return this.trainEpoch();
+      return await this.trainEpoch();
     } catch (error) {
       this.stopReason = 'failed';
       this.problem = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -165,7 +166,7 @@ class Session implements TrialSession {
     }
   }
 
-  private trainEpoch(): EpochMetrics {
+  private async trainEpoch(): Promise<EpochMetrics> {
     const t0 = performance.now();
     const t = this.config.training;
     const epoch = this.epochs.length + 1;
@@ -173,13 +174,12 @@ class Session implements TrialSession {
     const n = this.train.size;
     for (let i = 0; i < n; i++) this.order[i] = i;
     this.orderRng.shuffle(this.order);
-    this.runtime.beforeTraining?.();
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
     for (let start = 0; start < n; start += t.batchSize) {
       const count = Math.min(t.batchSize, n - start);
-      const stats = this.model.lossAndGradient(this.train, this.order, start, count);
+      const stats = await this.runtime.lossAndGradient(this.train, this.order, start, count);
       const bad = !Number.isFinite(stats.lossSum) ? `loss ${stats.lossSum}` : allFinite(this.model.grads);
       if (bad !== null) {
         this.stopReason = 'diverged';
@@ -192,8 +192,7 @@ class Session implements TrialSession {
       this.adam.update(this.model.grads, learningRate);
       this.model.afterStep?.();
     }
-    this.runtime.beforeEvaluation?.();
-    const validationAccuracy = accuracyOf(this.model, this.validation);
+    const validationAccuracy = await this.runtime.accuracy(this.validation, 'validation');
     if (validationAccuracy > this.bestValidationAccuracy) {
       this.bestValidationAccuracy = validationAccuracy;
       this.bestEpoch = epoch;
@@ -235,7 +234,7 @@ class Session implements TrialSession {
     return { trialId: this.trialId, epochsDone: this.epochs.length, epochs: [...this.epochs], elapsedWallTimeMs: this.elapsedMs(), state };
   }
 
-  finish(stop?: 'pruned'): TrialResult {
+  async finish(stop?: 'pruned'): Promise<TrialResult> {
     let status: TrialStatus = stop === 'pruned' ? 'pruned' : this.stopReason === 'diverged' ? 'diverged' : this.stopReason === 'failed' ? 'failed' : 'completed';
     let error = status === 'diverged' || status === 'failed' ? this.problem : null;
     let testAccuracy: number | null = null;
@@ -247,13 +246,11 @@ class Session implements TrialSession {
         copyParams(this.bestParams, this.model.params);
         const bad = allFinite(this.model.params);
         if (bad) throw new Error(`best parameters are not finite: ${bad}`);
-        if (this.runtime.beforeFinalEvaluation) this.runtime.beforeFinalEvaluation();
-        else this.runtime.beforeEvaluation?.();
-        testAccuracy = accuracyOf(this.model, this.test);
-        validationAccuracy = accuracyOf(this.model, this.validation);
-        trainAccuracy = accuracyOf(this.model, this.train);
+        testAccuracy = await this.runtime.accuracy(this.test, 'final');
+        validationAccuracy = await this.runtime.accuracy(this.validation, 'final');
+        trainAccuracy = await this.runtime.accuracy(this.train, 'final');
         for (const mismatchSeed of this.config.evaluateOnChips) {
-          chipEvaluations.push({ mismatchSeed, testAccuracy: this.runtime.evaluateOnChip!(mismatchSeed, this.test) });
+          chipEvaluations.push({ mismatchSeed, testAccuracy: await this.runtime.evaluateOnChip!(mismatchSeed, this.test) });
         }
       } catch (e) {
         status = 'failed';
@@ -276,7 +273,7 @@ class Session implements TrialSession {
       hardwareTimeMs: costs.hardwareTimeMs,
       energyJ: costs.energyJ,
       chipRuns: costs.chipRuns,
-      readoutBytesPerSample: this.model.measurement.readoutBytesPerSample,
+      readoutBytesPerSample: costs.readoutBytesPerSample,
       chipEvaluations,
       engineVersion: ENGINE_VERSION,
     };
@@ -317,7 +314,7 @@ export function failedResult(config: TrialConfig, error: unknown): TrialResult {
 }
 
 /** Runs a trial to its end in-process (optionally from a checkpoint, checkpointing as it goes). */
-export function runTrial(
+export async function runTrial(
   config: TrialConfig,
   options: {
     onEpoch?(m: EpochMetrics): void;
@@ -325,17 +322,17 @@ export function runTrial(
     onCheckpoint?(c: TrialCheckpoint): void;
     resumeFrom?: TrialCheckpoint;
   } = {},
-): TrialResult {
+): Promise<TrialResult> {
   const session = startTrial(config, options.resumeFrom);
   const every = options.checkpointEveryEpochs ?? 0;
   try {
     while (!session.finished) {
-      const m = session.runEpoch();
+      const m = await session.runEpoch();
       options.onEpoch?.(m);
       if (every > 0 && options.onCheckpoint && (session.epochsDone % every === 0 || session.finished)) options.onCheckpoint(session.checkpoint());
     }
   } catch {
     // The session has recorded the failure; finish() reports it.
   }
-  return session.finish();
+  return await session.finish();
 }

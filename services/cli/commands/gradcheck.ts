@@ -65,7 +65,7 @@ export function register(program: Command): void {
       if (options.mode === 'in-the-loop') {
         const chip = input.chip && typeof input.chip === 'object' ? input.chip : {};
         const config = parseTrialConfig({ ...input, method, seed: options.seed, chip: options.chipSeed === undefined ? chip : { ...chip, mismatchSeed: options.chipSeed } });
-        const report = chipGradientCheck(config, { batchSize: options.batchSize, maxParameters: options.maxParameters || Infinity });
+        const report = await chipGradientCheck(config, { batchSize: options.batchSize, maxParameters: options.maxParameters || Infinity });
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }

@@ -89,7 +89,7 @@ export function register(program: Command): void {
       );
       const t0 = performance.now();
       bar.start(config.training.epochs, 0, { loss: '-', train: '-', val: '-', seconds: '0' });
-      const result = runTrial(config, {
+      const result = await runTrial(config, {
         onEpoch: (m) =>
           bar.update(m.epoch, {
             loss: m.trainLoss.toFixed(4),

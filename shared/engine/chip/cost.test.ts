@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChipConfig } from '../../contracts/trial-common.ts';
-import { ChipLedger, energyJ, hardwareTimeMs, readoutBytes } from './cost.ts';
+import { energyJ, hardwareTimeMs } from './cost.ts';
 import { TrialNoise } from './noise.ts';
 import { adcCode, adcRead } from './observe.ts';
 
@@ -15,16 +15,6 @@ describe('chip costs', () => {
     expect(perFrame).toBeGreaterThan(1e-6);
     expect(perFrame).toBeLessThan(0.2 / 85_000);
     expect(energyJ({ hardwareTimeMs: 0, spikes: 1, synapticEvents: 0 })).toBeCloseTo(1e-10, 20);
-  });
-
-  it('counts read-out bytes: 4 per spike event, 1 per membrane sample', () => {
-    expect(readoutBytes({ spikes: 10, membraneSamples: 0 })).toBe(40);
-    expect(readoutBytes({ spikes: 10, membraneSamples: 123 * 40 })).toBe(40 + 4920);
-    const ledger = new ChipLedger();
-    ledger.record({ runs: 2, modelTimeMsPerRun: 30, spikes: 200, synapticEvents: 1000, readoutBytes: 800 });
-    expect(ledger.hardwareTimeMs).toBeCloseTo(0.06, 15);
-    expect(ledger.readoutBytesPerSample).toBe(400);
-    expect(ledger.energyJ).toBeCloseTo(0.15 * 6e-5 + 200e-10 + 1000e-11, 15);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * What running on the chip costs: emulated hardware time, an energy estimate and the read-out
- * volume a method needs.
+ * What running on the chip costs: emulated hardware time and an energy estimate (the emulated
+ * chip reports both with every run, chip/emulated.ts; the read-out volume is counted from what
+ * a device returned, device/batch.ts).
  *
  * Time: the chip runs 1000× faster than the model (biological) time: hardware ms = model ms / 1000.
  *
@@ -12,17 +13,12 @@
  * (one event reaching one synapse). The event costs are this project's order-of-magnitude
  * assumptions; with them a 5-120-3 Yin-Yang frame of ~12 µs hardware time and ~10³ synaptic
  * events stays within the 2.4 µJ per frame the anchor implies.
- *
- * Read-out: a spike event is 4 bytes (neuron label and timestamp), a membrane sample 1 byte
- * (8-bit ADC code; samples are periodic, so no timestamp).
  */
 
 export const HARDWARE_SPEEDUP = 1000;
 export const STATIC_POWER_W = 0.15;
 export const ENERGY_PER_SPIKE_J = 100e-12;
 export const ENERGY_PER_SYNAPTIC_EVENT_J = 10e-12;
-export const SPIKE_EVENT_BYTES = 4;
-export const MEMBRANE_SAMPLE_BYTES = 1;
 
 /** Emulated hardware time of a run of the given model duration. */
 export function hardwareTimeMs(modelTimeMs: number): number {
@@ -36,39 +32,4 @@ export function energyJ(activity: { hardwareTimeMs: number; spikes: number; syna
     ENERGY_PER_SPIKE_J * activity.spikes +
     ENERGY_PER_SYNAPTIC_EVENT_J * activity.synapticEvents
   );
-}
-
-/** Bytes the lab must read per sample: spike events plus membrane samples. */
-export function readoutBytes(observed: { spikes: number; membraneSamples: number }): number {
-  return observed.spikes * SPIKE_EVENT_BYTES + observed.membraneSamples * MEMBRANE_SAMPLE_BYTES;
-}
-
-/** Running totals of chip activity over a trial (training and evaluation runs). */
-export class ChipLedger {
-  runs = 0;
-  modelTimeMs = 0;
-  spikes = 0;
-  synapticEvents = 0;
-  readoutBytes = 0;
-
-  /** Records `runs` sample presentations and what they did and what was read out. */
-  record(a: { runs: number; modelTimeMsPerRun: number; spikes: number; synapticEvents: number; readoutBytes: number }): void {
-    this.runs += a.runs;
-    this.modelTimeMs += a.runs * a.modelTimeMsPerRun;
-    this.spikes += a.spikes;
-    this.synapticEvents += a.synapticEvents;
-    this.readoutBytes += a.readoutBytes;
-  }
-
-  get hardwareTimeMs(): number {
-    return hardwareTimeMs(this.modelTimeMs);
-  }
-
-  get energyJ(): number {
-    return energyJ({ hardwareTimeMs: this.hardwareTimeMs, spikes: this.spikes, synapticEvents: this.synapticEvents });
-  }
-
-  get readoutBytesPerSample(): number {
-    return this.runs > 0 ? this.readoutBytes / this.runs : 0;
-  }
 }

@@ -3,8 +3,8 @@ import { parseTrialConfig } from '../../contracts/trial.ts';
 import { chipGradientCheck } from './gradcheck.ts';
 
 describe('gradient fidelity on a chip', () => {
-  it('spike-time: exact in simulation, close but not exact against the chip loss', () => {
-    const r = chipGradientCheck(parseTrialConfig({ method: 'spike-time', chip: { calibrated: false } }), { batchSize: 16, maxParameters: 30 });
+  it('spike-time: exact in simulation, close but not exact against the chip loss', async () => {
+    const r = await chipGradientCheck(parseTrialConfig({ method: 'spike-time', chip: { calibrated: false } }), { batchSize: 16, maxParameters: 30 });
     expect(r.simulation.checkedParameters).toBe(30);
     expect(r.simulation.cosine).toBeGreaterThan(0.9999);
     expect(r.simulation.relativeError).toBeLessThan(1e-4);
@@ -15,10 +15,10 @@ describe('gradient fidelity on a chip', () => {
     expect(r.inTheLoop.stepLsb.hiddenWeights).toBeGreaterThan(0);
   });
 
-  it('is deterministic (trial noise frozen, same parameters picked)', () => {
+  it('is deterministic (trial noise frozen, same parameters picked)', async () => {
     const config = parseTrialConfig({ method: 'spike-time', seed: 3 });
-    const a = chipGradientCheck(config, { batchSize: 8, maxParameters: 10 });
-    const b = chipGradientCheck(config, { batchSize: 8, maxParameters: 10 });
+    const a = await chipGradientCheck(config, { batchSize: 8, maxParameters: 10 });
+    const b = await chipGradientCheck(config, { batchSize: 8, maxParameters: 10 });
     expect(a).toEqual(b);
   });
 });

@@ -18,9 +18,11 @@
 import type { TrialConfig } from '../../contracts/trial.ts';
 import { generateYinYang } from '../data/yinyang.ts';
 import { methodFor } from '../methods/index.ts';
-import type { MethodModel, PreparedData } from '../methods/types.ts';
+import type { BatchStats, MethodModel } from '../methods/types.ts';
 import { streamFor } from '../random.ts';
-import { substrateFor } from './modes.ts';
+import type { EmulatedDevice } from './emulated.ts';
+import { emptyLedger, openChip } from './modes.ts';
+import type { ChipSubstrate } from './substrate.ts';
 
 export interface GradientFidelity {
   /** Cosine between the method's gradient and the finite differences, kinks left out. */
@@ -75,45 +77,43 @@ function compare(g: Float64Array, fd: Float64Array, kink: Uint8Array): GradientF
   return { ...clean, cosineAll: all.cosine, relativeErrorAll: all.relativeError, checkedParameters: g.length, skippedParameters: skipped, flatParameters: flat };
 }
 
-/** The method's gradient and central finite differences over `picked` parameters. */
-function check(
+/**
+ * The method's gradient and central finite differences over `picked` parameters. `run` runs the
+ * minibatch (OVERWRITING model.grads) and returns its summed loss.
+ */
+async function check(
   model: MethodModel,
-  data: PreparedData,
-  order: Int32Array,
+  batchSize: number,
   picked: readonly (readonly [string, number])[],
   step: (name: string) => number,
-  beforeEachRun: () => void,
-): GradientFidelity {
-  const b = order.length;
-  const loss = (): number => {
-    beforeEachRun();
-    return model.lossAndGradient(data, order, 0, b).lossSum / b;
-  };
-  beforeEachRun();
-  model.lossAndGradient(data, order, 0, b);
+  run: () => Promise<BatchStats> | BatchStats,
+): Promise<GradientFidelity> {
+  const loss = async (): Promise<number> => (await run()).lossSum / batchSize;
+  await run();
   const g = Float64Array.from(picked, ([name, i]) => model.grads[name]![i]!);
-  const l0 = loss();
+  const l0 = await loss();
   const fd = new Float64Array(picked.length);
   const kink = new Uint8Array(picked.length);
-  picked.forEach(([name, i], k) => {
+  for (let k = 0; k < picked.length; k++) {
+    const [name, i] = picked[k]!;
     const p = model.params[name]!;
     const w0 = p[i]!;
     const h = step(name);
     p[i] = w0 + h;
-    const up = loss();
+    const up = await loss();
     p[i] = w0 - h;
-    const down = loss();
+    const down = await loss();
     p[i] = w0;
     fd[k] = (up - down) / (2 * h);
     const right = (up - l0) / h;
     const left = (l0 - down) / h;
     kink[k] = Math.abs(right - left) > 0.5 * Math.max(Math.abs(right), Math.abs(left)) && Math.abs(right - left) > 1e-9 ? 1 : 0;
-  });
+  }
   return compare(g, fd, kink);
 }
 
 /** Gradient fidelity of `config`'s method, in simulation and in the loop on `config.chip`. */
-export function chipGradientCheck(config: TrialConfig, options: ChipGradcheckOptions = {}): ChipGradcheckReport {
+export async function chipGradientCheck(config: TrialConfig, options: ChipGradcheckOptions = {}): Promise<ChipGradcheckReport> {
   const batchSize = options.batchSize ?? 32;
   const maxParameters = options.maxParameters ?? 100;
   const d = config.dataset;
@@ -121,22 +121,25 @@ export function chipGradientCheck(config: TrialConfig, options: ChipGradcheckOpt
   const model = methodFor(config).createModel(config, streamFor(config.seed, 'init'), train);
   const data = model.prepare({ size: Math.min(batchSize, train.size), features: train.features, labels: train.labels });
   const order = Int32Array.from({ length: data.size }, (_, k) => k);
+  const b = order.length;
 
   const all: [string, number][] = [];
   for (const [name, p] of Object.entries(model.params)) for (let i = 0; i < p.length; i++) all.push([name, i]);
   const pick = streamFor(config.seed, 'gradcheck-parameters').permutation(all.length);
   const picked = Array.from(pick.subarray(0, Math.min(maxParameters, all.length)), (k) => all[k]!);
 
-  model.setSubstrate?.(null);
   const h = options.simulationStep ?? 1e-5;
-  const simulation = check(model, data, order, picked, () => h, () => {});
+  const simulation = await check(model, b, picked, () => h, () => model.lossAndGradient(data, order, 0, b));
 
-  const substrate = substrateFor({ ...config, mode: 'in-the-loop' }, model, config.chip, 'chip-gradcheck-noise');
-  model.setSubstrate!(substrate);
-  const lsb = substrate.freezeWeightLsb(model.params);
-  const noise = substrate.trialNoise.snapshot();
-  const inTheLoop = check(model, data, order, picked, (name) => lsb.get(name)!, () => substrate.trialNoise.restore(noise));
-  model.setSubstrate!(null);
+  const session = await openChip({ ...config, mode: 'in-the-loop' }, model, config.chip, 'chip-gradcheck-noise', emptyLedger());
+  const device = session.device as EmulatedDevice;
+  const lsb = (device.circuits as ChipSubstrate).freezeWeightLsb(model.params);
+  const noise = await device.getState();
+  const inTheLoop = await check(model, b, picked, (name) => lsb.get(name)!, async () => {
+    await device.setState(noise);
+    return session.lossAndGradient(model, data, order, 0, b);
+  });
+  await device.close();
   return {
     method: config.method,
     batchSize: data.size,

@@ -6,3 +6,4 @@ export * from './observe.ts';
 export * from './calibration.ts';
 export * from './cost.ts';
 export * from './substrate.ts';
+export * from './emulated.ts';

@@ -13,30 +13,115 @@
  * config, other mismatch seed) and measures test accuracy there. Trial-to-trial noise comes from
  * `streamFor(seed, 'chip-trial-noise:<mismatchSeed>')` while training and from
  * `'chip-eval-noise'` streams for deployments, so evaluations do not shift the training noise.
- * Costs (hardware time, energy, chip runs) sum every chip used; the noise state and the running
- * totals are part of the checkpoint.
+ *
+ * Everything reaches a chip through the `Device` interface (device/types.ts) via a
+ * `DeviceSession`: configure the method's network once, send the weights before each run, run a
+ * minibatch (training) or chunks of a split (evaluation), check the reply, record it in the cost
+ * ledger, and hand it to the method. The ledger sums what the devices reported (device time,
+ * energy, activity) and what was read off them (read-out bytes counted from the replies); the
+ * training chip's noise state and all running totals are part of the checkpoint.
  */
-import { NotImplementedError } from '../../contracts/errors.ts';
+import { DeviceError, NotImplementedError } from '../../contracts/errors.ts';
 import type { ChipConfig, Mode } from '../../contracts/trial-common.ts';
 import type { TrialConfig } from '../../contracts/trial.ts';
-import type { MethodModel, PreparedData } from '../methods/types.ts';
+import { checkRunResult, readoutOf } from '../device/batch.ts';
+import type { Device, DeviceCapabilities, NetworkSpec, RunRequest, RunResult } from '../device/types.ts';
+import type { BatchStats, DeviceMethod, MethodModel, PreparedData } from '../methods/types.ts';
 import type { ChipCosts, ModeDefinition, ModeRuntime } from '../modes.ts';
-import type { RandomState } from '../random.ts';
-import { ChipSubstrate } from './substrate.ts';
+import { emulatedChip } from './emulated.ts';
 
-interface Totals {
+/** Running totals of what ran on devices (JSON: part of the checkpoint). */
+export interface LedgerTotals {
   runs: number;
-  hardwareTimeMs: number;
+  modelTimeMs: number;
+  spikes: number;
+  synapticEvents: number;
+  readoutBytes: number;
+  deviceTimeMs: number;
   energyJ: number;
 }
 
-interface ChipModeState {
-  readonly trainNoise: RandomState | null;
-  readonly trainLedger: { runs: number; modelTimeMs: number; spikes: number; synapticEvents: number; readoutBytes: number } | null;
-  readonly deployed: Totals;
+export function emptyLedger(): LedgerTotals {
+  return { runs: 0, modelTimeMs: 0, spikes: 0, synapticEvents: 0, readoutBytes: 0, deviceTimeMs: 0, energyJ: 0 };
 }
 
-function testAccuracy(model: MethodModel, data: PreparedData): number {
+/** Adds one reply to the ledger: presentations, their model time, activity, read-out, time and energy. */
+export function recordRun(ledger: LedgerTotals, network: NetworkSpec, result: RunResult, capabilities: DeviceCapabilities): void {
+  ledger.runs += result.samples;
+  ledger.modelTimeMs += result.samples * network.durationMs;
+  ledger.spikes += result.activity?.spikes ?? 0;
+  ledger.synapticEvents += result.activity?.synapticEvents ?? 0;
+  ledger.readoutBytes += readoutOf(result, capabilities.membraneBits).bytes;
+  ledger.deviceTimeMs += result.deviceTimeMs ?? 0;
+  ledger.energyJ += result.energyJ ?? 0;
+}
+
+/** A method's network configured on one device, with the ledger its runs go to. */
+export class DeviceSession {
+  private constructor(
+    readonly device: Device,
+    readonly method: DeviceMethod,
+    readonly network: NetworkSpec,
+    readonly capabilities: DeviceCapabilities,
+    readonly ledger: LedgerTotals,
+  ) {}
+
+  /** Configures `method`'s network on `device`; a refusal is a `device-rejected` error with its reason. */
+  static async open(device: Device, method: DeviceMethod, ledger: LedgerTotals): Promise<DeviceSession> {
+    const capabilities = await device.capabilities();
+    const network = method.network();
+    const configured = await device.configure(network);
+    if (!configured.ok) throw new DeviceError('spikesweep:device-rejected', `device ${capabilities.id} refused the network: ${configured.reason}`);
+    return new DeviceSession(device, method, network, capabilities, ledger);
+  }
+
+  private async run(model: MethodModel, data: PreparedData, order: Int32Array | null, start: number, count: number, request: RunRequest): Promise<RunResult> {
+    await this.device.updateWeights(model.params);
+    const batch = this.method.inputs(data, order, start, count);
+    const result = await this.device.run(batch, request);
+    checkRunResult(this.network, batch, request, result, this.capabilities);
+    recordRun(this.ledger, this.network, result, this.capabilities);
+    return result;
+  }
+
+  /** One minibatch on the device: forward there, loss and gradient (into model.grads) here. */
+  async lossAndGradient(model: MethodModel, data: PreparedData, order: Int32Array, start: number, count: number): Promise<BatchStats> {
+    const result = await this.run(model, data, order, start, count, this.method.requests.training);
+    return this.method.learn(data, order, start, count, result);
+  }
+
+  /** Predictions for every sample of `data`, in batches the device accepts. */
+  async predict(model: MethodModel, data: PreparedData, out: Int32Array): Promise<void> {
+    const chunk = Math.max(1, this.capabilities.maxBatchSize);
+    for (let start = 0; start < data.size; start += chunk) {
+      const count = Math.min(chunk, data.size - start);
+      const result = await this.run(model, data, null, start, count, this.method.requests.evaluation);
+      this.method.predict(result, out, start);
+    }
+  }
+
+  async accuracy(model: MethodModel, data: PreparedData): Promise<number> {
+    const out = new Int32Array(data.size);
+    await this.predict(model, data, out);
+    let correct = 0;
+    for (let n = 0; n < data.size; n++) if (out[n] === data.labels[n]) correct++;
+    return data.size > 0 ? correct / data.size : 0;
+  }
+}
+
+function deviceMethodOf(config: TrialConfig, model: MethodModel): DeviceMethod {
+  if (!model.onDevice) throw new NotImplementedError(`mode '${config.mode}': method '${config.method}' cannot run on a chip yet`);
+  return model.onDevice;
+}
+
+/** The emulated chip `chip` with `model`'s network configured (noise stream by `noisePurpose`). */
+export async function openChip(config: TrialConfig, model: MethodModel, chip: ChipConfig, noisePurpose: string, ledger: LedgerTotals): Promise<DeviceSession> {
+  const method = deviceMethodOf(config, model);
+  return DeviceSession.open(emulatedChip(chip, { noiseSeed: config.seed, noisePurpose }), method, ledger);
+}
+
+/** Fraction of `data` the model itself classifies correctly (no device). */
+function modelAccuracy(model: MethodModel, data: PreparedData): number {
   const out = new Int32Array(data.size);
   model.predict(data, out);
   let correct = 0;
@@ -44,103 +129,92 @@ function testAccuracy(model: MethodModel, data: PreparedData): number {
   return data.size > 0 ? correct / data.size : 0;
 }
 
-/** A substrate for `model` on the chip `chip`, or a clear error when the method cannot run on one. */
-export function substrateFor(config: TrialConfig, model: MethodModel, chip: ChipConfig, noisePurpose: string): ChipSubstrate {
-  if (!model.layout || !model.setSubstrate) {
-    throw new NotImplementedError(`mode '${config.mode}': method '${config.method}' cannot run on a chip yet`);
-  }
-  return new ChipSubstrate(chip, model.layout, { noiseSeed: config.seed, noisePurpose });
+interface ChipModeState {
+  /** Noise state of the training chip (in-the-loop), null otherwise. */
+  readonly trainNoise: unknown;
+  readonly trainLedger: LedgerTotals;
+  readonly deployedLedger: LedgerTotals;
 }
 
 class ChipRuntime implements ModeRuntime {
-  private readonly config: TrialConfig;
-  private readonly model: MethodModel;
-  private readonly mode: Mode;
-  /** The chip trained on (in-the-loop) — created at the start so calibration runs once. */
-  private readonly trainChip: ChipSubstrate | null;
-  private readonly deployed: Totals = { runs: 0, hardwareTimeMs: 0, energyJ: 0 };
+  private readonly trainLedger = emptyLedger();
+  private readonly deployedLedger = emptyLedger();
+  /** The chip trained on (in-the-loop), opened on first use so calibration runs once. */
+  private trainChip: Promise<DeviceSession> | null = null;
+  /** Noise state to restore once the training chip is open (resume). */
+  private pendingNoise: unknown = null;
+  /** The training chip's noise state after the last evaluation (what a checkpoint holds). */
+  private trainNoise: unknown = null;
+  /** The deployment of `config.chip` for the final evaluation (transfer). */
+  private finalChip: Promise<DeviceSession> | null = null;
 
-  constructor(config: TrialConfig, model: MethodModel, mode: Mode) {
-    this.config = config;
-    this.model = model;
-    this.mode = mode;
-    this.trainChip = mode === 'in-the-loop' ? substrateFor(config, model, config.chip, 'chip-trial-noise') : null;
-    if (mode === 'transfer' && (!model.layout || !model.setSubstrate)) substrateFor(config, model, config.chip, 'chip-eval-noise');
+  constructor(
+    private readonly config: TrialConfig,
+    private readonly model: MethodModel,
+    private readonly mode: Mode,
+  ) {
+    if (mode !== 'simulation' || config.evaluateOnChips.length > 0) deviceMethodOf(config, model);
   }
 
-  beforeTraining(): void {
-    this.model.setSubstrate?.(this.trainChip);
+  private training(): Promise<DeviceSession> {
+    this.trainChip ??= openChip(this.config, this.model, this.config.chip, 'chip-trial-noise', this.trainLedger).then(async (session) => {
+      if (this.pendingNoise !== null) await session.device.setState?.(this.pendingNoise);
+      return session;
+    });
+    return this.trainChip;
   }
 
-  beforeEvaluation(): void {
-    this.model.setSubstrate?.(this.trainChip);
+  async lossAndGradient(data: PreparedData, order: Int32Array, start: number, count: number): Promise<BatchStats> {
+    if (this.mode !== 'in-the-loop') return this.model.lossAndGradient(data, order, start, count);
+    return (await this.training()).lossAndGradient(this.model, data, order, start, count);
   }
 
-  beforeFinalEvaluation(): void {
-    if (this.mode === 'transfer') {
-      this.model.setSubstrate!(this.deploy(this.config.chip));
-    } else {
-      this.model.setSubstrate?.(this.trainChip);
+  async accuracy(data: PreparedData, stage: 'validation' | 'final'): Promise<number> {
+    if (this.mode === 'in-the-loop') {
+      const session = await this.training();
+      const accuracy = await session.accuracy(this.model, data);
+      this.trainNoise = (await session.device.getState?.()) ?? null;
+      return accuracy;
     }
-  }
-
-  /** A fresh deployment chip; its costs are added to the totals when the runtime reports them. */
-  private deploy(chip: ChipConfig): ChipSubstrate {
-    const substrate = substrateFor(this.config, this.model, chip, 'chip-eval-noise');
-    this.deployments.push(substrate);
-    return substrate;
-  }
-
-  private readonly deployments: ChipSubstrate[] = [];
-
-  evaluateOnChip(mismatchSeed: number, test: PreparedData): number {
-    const chip = this.deploy({ ...this.config.chip, mismatchSeed });
-    this.model.setSubstrate!(chip);
-    const accuracy = testAccuracy(this.model, test);
-    this.model.setSubstrate!(this.mode === 'transfer' ? null : this.trainChip);
-    return accuracy;
-  }
-
-  private totals(): Totals {
-    const t = { ...this.deployed };
-    for (const s of [this.trainChip, ...this.deployments]) {
-      if (!s) continue;
-      t.runs += s.ledger.runs;
-      t.hardwareTimeMs += s.ledger.hardwareTimeMs;
-      t.energyJ += s.ledger.energyJ;
+    if (this.mode === 'transfer' && stage === 'final') {
+      this.finalChip ??= openChip(this.config, this.model, this.config.chip, 'chip-eval-noise', this.deployedLedger);
+      return (await this.finalChip).accuracy(this.model, data);
     }
-    return t;
+    return modelAccuracy(this.model, data);
+  }
+
+  async evaluateOnChip(mismatchSeed: number, test: PreparedData): Promise<number> {
+    const session = await openChip(this.config, this.model, { ...this.config.chip, mismatchSeed }, 'chip-eval-noise', this.deployedLedger);
+    try {
+      return await session.accuracy(this.model, test);
+    } finally {
+      await session.device.close();
+    }
   }
 
   costs(): ChipCosts {
-    const t = this.totals();
-    return { hardwareTimeMs: t.hardwareTimeMs, energyJ: t.energyJ, chipRuns: t.runs };
+    const t = this.trainLedger;
+    const d = this.deployedLedger;
+    const runs = t.runs + d.runs;
+    return {
+      hardwareTimeMs: t.deviceTimeMs + d.deviceTimeMs,
+      energyJ: t.energyJ + d.energyJ,
+      chipRuns: runs,
+      readoutBytesPerSample: runs > 0 ? (t.readoutBytes + d.readoutBytes) / runs : 0,
+    };
   }
 
   getState(): ChipModeState {
-    const l = this.trainChip?.ledger;
-    const deployed = this.totals();
-    if (l) {
-      deployed.runs -= l.runs;
-      deployed.hardwareTimeMs -= l.hardwareTimeMs;
-      deployed.energyJ -= l.energyJ;
-    }
-    return {
-      trainNoise: this.trainChip ? this.trainChip.trialNoise.snapshot() : null,
-      trainLedger: l ? { runs: l.runs, modelTimeMs: l.modelTimeMs, spikes: l.spikes, synapticEvents: l.synapticEvents, readoutBytes: l.readoutBytes } : null,
-      deployed,
-    };
+    return { trainNoise: this.trainNoise, trainLedger: { ...this.trainLedger }, deployedLedger: { ...this.deployedLedger } };
   }
 
   setState(state: unknown): void {
     const s = state as ChipModeState | null;
     if (!s) return;
-    if (this.trainChip && s.trainNoise && s.trainLedger) {
-      this.trainChip.trialNoise.restore(s.trainNoise);
-      Object.assign(this.trainChip.ledger, s.trainLedger);
-    }
-    Object.assign(this.deployed, s.deployed);
-    this.deployments.length = 0;
+    Object.assign(this.trainLedger, s.trainLedger);
+    Object.assign(this.deployedLedger, s.deployedLedger);
+    this.pendingNoise = s.trainNoise ?? null;
+    this.trainNoise = s.trainNoise ?? null;
   }
 }
 

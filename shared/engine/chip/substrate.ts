@@ -1,6 +1,6 @@
 /**
- * A chip as a method's forward pass sees it (the `Substrate` of methods/types.ts): the frozen
- * device instance, its calibration, its trial-to-trial noise and a ledger of what ran on it.
+ * The circuits of an emulated chip (the `Circuits` of emulated.ts, which runs the presentation
+ * loop): the frozen device instance, its calibration and its trial-to-trial noise.
  *
  * - `neuronParams(layer, model)`: the hardware values of the layer's neuron circuits for the
  *   model values asked for (calibration trims included when calibrated). The first call for a
@@ -9,8 +9,6 @@
  *   apply them ([nOut × nIn] row-major).
  * - `trialNoise` / `noiseRng`: the per-run noise stream (threshold noise, spike-time jitter,
  *   membrane read-out noise); `readMembrane` reads a potential through the 8-bit ADC.
- * - `recordRuns`: methods (or the trial) report presentations and activity for hardware time,
- *   energy and chip runs.
  *
  * Where each layer sits on the chip is fixed by the method's layout (layer name, its weight
  * matrix's name, sizes), placed in order on consecutive circuits and rows (device.ts).
@@ -20,7 +18,6 @@ import type { ChipConfig } from '../../contracts/trial-common.ts';
 import type { NeuronParams } from '../discrete/lif.ts';
 import type { Rng } from '../random.ts';
 import { calibrate, spreadOf, type CalibrationReport, type PlacedLayer } from './calibration.ts';
-import { ChipLedger } from './cost.ts';
 import { allocNeuronParams, createChip, NEURON_PARAMETERS, placeLayers, zeroTrims, type ChipInstance, type LayerPlacement, type NeuronParameter } from './device.ts';
 import { TrialNoise } from './noise.ts';
 import { ADC_CODES, ADC_WINDOW_HIGH_SPAN, ADC_WINDOW_LOW_SPAN, adcRead } from './observe.ts';
@@ -28,9 +25,9 @@ import { hardwareWeights, quantizeWeights, weightLsb } from './weights.ts';
 
 /** One layer of a method's network as the chip must host it. */
 export interface ChipLayerLayout {
-  /** The layer's name in `Substrate.neuronParams` (e.g. `hidden`). */
+  /** The layer's name (e.g. `hidden`). */
   readonly layer: string;
-  /** The name of its input weight matrix in `Substrate.applyWeights` (e.g. `inputWeights`). */
+  /** The name of its input weight matrix (e.g. `inputWeights`). */
   readonly weights: string;
   readonly nIn: number;
   readonly nOut: number;
@@ -57,7 +54,6 @@ export class ChipSubstrate {
   readonly config: ChipConfig;
   readonly trialNoise: TrialNoise;
   readonly noiseRng: Rng;
-  readonly ledger = new ChipLedger();
   /** Probe presentations the calibration ran. */
   calibrationRuns = 0;
   /** Weights clipped at ±63 steps in the last `applyWeights` of each matrix. */
@@ -213,17 +209,6 @@ export class ChipSubstrate {
       const jitter = this.trialNoise.spikeJitterMs(model.tauSynMs[Math.floor(k / maxSpikesPerNeuron)]!);
       if (times[k] !== Infinity) times[k] = times[k]! + jitter;
     }
-  }
-
-  /** Records presentations run on the chip (and their activity) in the cost ledger. */
-  recordRuns(activity: { runs: number; modelTimeMsPerRun: number; spikes?: number; synapticEvents?: number; readoutBytes?: number }): void {
-    this.ledger.record({
-      runs: activity.runs,
-      modelTimeMsPerRun: activity.modelTimeMsPerRun,
-      spikes: activity.spikes ?? 0,
-      synapticEvents: activity.synapticEvents ?? 0,
-      readoutBytes: activity.readoutBytes ?? 0,
-    });
   }
 
   /** Spread of each parameter over the placed circuits, raw and with the current trims. */

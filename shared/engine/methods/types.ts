@@ -22,15 +22,19 @@
  *    - optional `afterStep()` runs after each optimiser step (clipping, bumping silent neurons).
  * 3. Register it in `METHODS`, and add tests next to it.
  *
- * Chip modes (`in-the-loop`, `transfer`) reach a method through `MethodModel.setSubstrate`:
- * a `Substrate` holds a device's per-neuron hardware values and its weight transfer, and the
- * method's forward pass uses them instead of the model values (`hardwareValue` vs
- * `modelValue`); the backward pass always differentiates the model.
+ * Devices (`in-the-loop`, `transfer`, `evaluateOnChips`) reach a method through `onDevice`: the
+ * method states the network to configure (its model neuron values; weights follow by
+ * `updateWeights`), packs a minibatch's input spike trains, says what it needs observed, and
+ * learns from (or predicts from) what the device returned. The device runs the forward pass
+ * (chip/emulated.ts is the one presentation loop); the method's backward differentiates the
+ * model at what the device reported, with the device's own parameters where the device states
+ * them (`internals`, emulators only) and the model's otherwise. The mode runtime (chip/modes.ts)
+ * owns the loop over minibatches and the cost ledger.
  * Randomness: only from the generators the trial hands in (`rng` at creation, `noiseRng`).
  */
 import type { TrialConfig } from '../../contracts/trial.ts';
 import type { YinYangData } from '../data/yinyang.ts';
-import type { NeuronParams } from '../discrete/lif.ts';
+import type { NetworkSpec, RunRequest, RunResult, SpikeTrainBatch } from '../device/types.ts';
 import type { Rng } from '../random.ts';
 
 /** Named parameter arrays (e.g. `inputWeights`, `outputWeights`), updated in place. */
@@ -49,31 +53,6 @@ export interface BatchStats {
   correct: number;
 }
 
-/**
- * An emulated device as a forward pass sees it: per layer (by the model's layer name) the
- * per-neuron parameters the circuits actually have, and the weights as the synapses apply them.
- */
-export interface Substrate {
-  /** Hardware values of a layer's neurons; `model` are its model values (same lengths). */
-  neuronParams(layer: string, model: NeuronParams): NeuronParams;
-  /**
-   * The weights the device applies for the named weight matrix ([nOut × nIn] row-major), written
-   * into `out` (e.g. 6-bit quantisation and per-synapse gain mismatch).
-   */
-  applyWeights(name: string, model: Float64Array, out: Float64Array): void;
-  /** Generator for trial-to-trial noise of forward passes; null = noise-free. */
-  readonly noiseRng: Rng | null;
-  // Chip hooks (shared/engine/chip/substrate.ts); a method calls those that apply to it.
-  /** This presentation's thresholds of a layer (hardware values + trial-to-trial noise) into `out`. */
-  sampleThresholds?(layer: string, out: Float64Array): void;
-  /** Recorded potentials of a layer, in place, as the lab reads them (8-bit ADC window, read-out noise); neuron = index mod n. */
-  observeMembrane?(layer: string, values: Float64Array, n: number): void;
-  /** Spike-time jitter, in place, on a layer's spike times (slot = neuron · maxSpikesPerNeuron + k; Infinity = none). */
-  jitterSpikeTimes?(layer: string, times: Float64Array, maxSpikesPerNeuron: number): void;
-  /** Records `runs` presentations and their activity (hidden+output spikes, synaptic events) for the cost model. */
-  recordRuns?(activity: { runs: number; modelTimeMsPerRun: number; spikes?: number; synapticEvents?: number }): void;
-}
-
 /** One layer of a network as a chip hosts it: its name, its input weight matrix's name, sizes. */
 export interface LayerLayout {
   readonly layer: string;
@@ -82,25 +61,37 @@ export interface LayerLayout {
   readonly nOut: number;
 }
 
-/** What a method requires the lab to observe on the device per sample. */
-export interface MeasurementNeeds {
-  /** `spike-times` only, or dense `membrane-traces` as well. */
-  readonly observables: 'spike-times' | 'membrane-traces';
-  /** Bytes read off the device per sample (spike events 4 B, membrane samples 1 B each). */
-  readonly readoutBytesPerSample: number;
+/**
+ * How a method runs on a device. Every call is pure with respect to the device: the caller
+ * (chip/modes.ts) configures the device with `network()`, sends `params` before each run,
+ * runs `inputs(...)` with `requests.training` or `requests.evaluation`, and hands the reply here.
+ */
+export interface DeviceMethod {
+  /** The network to configure: layers, model neuron values, grid and integration. */
+  network(): NetworkSpec;
+  /** Input spike trains of the samples order[start … start+count) (order null: start … start+count). */
+  inputs(data: PreparedData, order: Int32Array | null, start: number, count: number): SpikeTrainBatch;
+  /** What the backward pass needs observed (`training`), and what a prediction needs (`evaluation`). */
+  readonly requests: { readonly training: RunRequest; readonly evaluation: RunRequest };
+  /**
+   * From the device's reply for the minibatch order[start … start+count): OVERWRITES `grads`
+   * with the gradient of the mean loss, returns the summed loss and the correct count.
+   */
+  learn(data: PreparedData, order: Int32Array, start: number, count: number, observed: RunResult): BatchStats;
+  /** Predicted class (−1: undecided) of every sample of the reply into out[offset …]. */
+  predict(observed: RunResult, out: Int32Array, offset: number): void;
 }
 
 export interface MethodModel {
   readonly params: ParamSet;
   readonly grads: ParamSet;
-  readonly measurement: MeasurementNeeds;
   prepare(data: YinYangData): PreparedData;
   lossAndGradient(data: PreparedData, order: Int32Array, start: number, count: number): BatchStats;
   predict(data: PreparedData, out: Int32Array): void;
   afterStep?(): void;
-  /** Runs subsequent forward passes on a device (null: the ideal model). */
-  setSubstrate?(substrate: Substrate | null): void;
-  /** The layers in order, input to output (needed to run on a chip). */
+  /** How the method runs on a device; absent = it cannot. */
+  readonly onDevice?: DeviceMethod;
+  /** The layers in order, input to output. */
   readonly layout?: readonly LayerLayout[];
 }
 

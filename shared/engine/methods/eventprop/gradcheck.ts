@@ -20,7 +20,7 @@ import type { TtfsLossConfig } from '../../../contracts/methods/spike-time.ts';
 import { yinYangSplit } from '../../data/yinyang.ts';
 import { streamFor } from '../../random.ts';
 import { createSpikeTimeModel, initializeWeights } from '../spike-time/index.ts';
-import type { FirstSpikeData, FirstSpikeModel } from '../spike-time/model.ts';
+import type { FirstSpikeData, FirstSpikeModel } from '../../event/first-spike-model.ts';
 import { runBatch, TtfsNetwork, type SpikeNetwork, type TtfsLayerParams, type TtfsWeights } from '../spike-time/network.ts';
 import { createEventPropModel } from './index.ts';
 import { EventPropNetwork } from './network.ts';

@@ -2,15 +2,15 @@
  * The `eventprop` method (Wunderlich & Pehle 2021): exact event-based forward simulation of
  * LIF neurons that may spike many times (event/simulate.ts), and the adjoint ODE integrated
  * backwards with jumps at the spikes (./adjoint.ts), for any τ_m/τ_s. Loss on each output
- * neuron's first spike (spike-time/loss.ts). Config: shared/contracts/methods/eventprop.ts.
- * Training mechanics (bumping, chips, prediction) are shared with spike-time (spike-time/model.ts).
+ * neuron's first spike (event/first-spike-loss.ts). Config: shared/contracts/methods/eventprop.ts.
+ * Training mechanics (bumping, devices, prediction) are shared with spike-time (event/first-spike-model.ts).
  */
 import type { EventPropTrialConfig } from '../../../contracts/methods/eventprop.ts';
 import { ENCODED_INPUTS } from '../../data/encoding.ts';
 import { YINYANG_CLASSES } from '../../data/yinyang.ts';
 import type { MethodDefinition } from '../types.ts';
 import { initializeWeights, modelNeuronParams } from '../spike-time/index.ts';
-import { FirstSpikeModel } from '../spike-time/model.ts';
+import { FirstSpikeModel } from '../../event/first-spike-model.ts';
 import { EventPropNetwork } from './network.ts';
 
 /** The EventProp model of a config (weights zero until initialised). */
@@ -25,6 +25,7 @@ export function createEventPropModel(config: EventPropTrialConfig): FirstSpikeMo
     bumping: config.bumping,
     encoding: e,
     presentationTimeMs: config.simulation.tEndMs,
+    maxSpikesPerNeuron: config.simulation.maxSpikesPerNeuron,
   });
 }
 

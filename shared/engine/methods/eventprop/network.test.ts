@@ -5,7 +5,7 @@ import { yinYangSplit } from '../../data/yinyang.ts';
 import { streamFor } from '../../random.ts';
 import { runTrial } from '../../trial.ts';
 import { initializeWeights } from '../spike-time/index.ts';
-import type { FirstSpikeData } from '../spike-time/model.ts';
+import type { FirstSpikeData } from '../../event/first-spike-model.ts';
 import { createEventPropModel } from './index.ts';
 import type { EventPropNetwork } from './network.ts';
 
@@ -24,7 +24,7 @@ describe('EventProp network', () => {
     return multi;
   }
 
-  it('hidden neurons fire more than once (multi-spike is exercised)', () => {
+  it('hidden neurons fire more than once (multi-spike is exercised)', async () => {
     // The paper's initialisation is sparse: a few hidden neurons fire twice at the start.
     expect(multiSpikeCount({}, 20)).toBeGreaterThan(0);
     // Stronger input weights: most spiking hidden neurons fire several times per sample.
@@ -42,13 +42,13 @@ describe('determinism', () => {
       network: { hiddenSize: 16 },
     });
   for (const method of ['spike-time', 'eventprop'] as const) {
-    it(`${method}: the same config and seed give identical results`, () => {
-      const strip = (r: ReturnType<typeof runTrial>) => ({ ...r, wallTimeMs: 0, epochs: r.epochs.map((e) => ({ ...e, wallTimeMs: 0 })) });
-      const a = strip(runTrial(small(method)));
-      const b = strip(runTrial(small(method)));
+    it(`${method}: the same config and seed give identical results`, async () => {
+      const strip = (r: Awaited<ReturnType<typeof runTrial>>) => ({ ...r, wallTimeMs: 0, epochs: r.epochs.map((e) => ({ ...e, wallTimeMs: 0 })) });
+      const a = strip(await runTrial(small(method)));
+      const b = strip(await runTrial(small(method)));
       expect(a.status).toBe('completed');
       expect(b).toEqual(a);
-      const other = strip(runTrial({ ...small(method), seed: 4 }));
+      const other = strip(await runTrial({ ...small(method), seed: 4 }));
       expect(other.epochs.map((e) => e.trainLoss)).not.toEqual(a.epochs.map((e) => e.trainLoss));
     });
   }

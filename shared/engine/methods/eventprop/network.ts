@@ -1,7 +1,7 @@
 /**
  * The EventProp network: inputs → hidden LIF layer (neurons may fire up to
  * maxSpikesPerNeuron times) → output LIF layer, loss on each output neuron's first spike
- * (./../spike-time/loss.ts), an optional bias spike as an extra output-layer input. Forward by
+ * (event/first-spike-loss.ts), an optional bias spike as an extra output-layer input. Forward by
  * exact event simulation (event/simulate.ts), backward by the adjoint (./adjoint.ts), layer by
  * layer: the output layer's ∂L/∂(event time) become the hidden spikes' ∂L/∂t_k.
  *
@@ -19,8 +19,8 @@ import {
   type LayerSpikes,
   type SpikeEvents,
 } from '../../event/simulate.ts';
-import { earliestSpike, ttfsLoss } from '../spike-time/loss.ts';
-import type { MissingSpikes, SpikeNetwork, TtfsLayerParams, TtfsWeights } from '../spike-time/network.ts';
+import { earliestSpike, ttfsLoss } from '../../event/first-spike-loss.ts';
+import type { MissingSpikes, SpikeNetwork, TtfsLayerParams, TtfsWeights } from '../../event/spike-network.ts';
 import { adjointLayer } from './adjoint.ts';
 
 export class EventPropNetwork implements SpikeNetwork {

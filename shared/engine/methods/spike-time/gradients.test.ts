@@ -8,7 +8,7 @@ import { uniformLifParams } from '../../event/lif.ts';
 import { streamFor } from '../../random.ts';
 import { firstSpikeLayerBackward } from './gradients.ts';
 import { createSpikeTimeModel, initializeWeights } from './index.ts';
-import { ttfsLoss } from './loss.ts';
+import { ttfsLoss } from '../../event/first-spike-loss.ts';
 
 describe('analytic TTFS derivatives', () => {
   it('equal the closed forms of Göltz et al. for τ_m = τ_s', () => {

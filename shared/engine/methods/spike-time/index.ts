@@ -1,8 +1,8 @@
 /**
  * The `spike-time` method: analytic time-to-first-spike gradients (Göltz et al. 2021) through
  * a hidden and an output layer of LIF neurons that fire at most once. Forward:
- * event/first-spike.ts; derivatives: ./gradients.ts; loss: ./loss.ts; the trainable model
- * (bumping, chips, prediction): ./model.ts; config: shared/contracts/methods/spike-time.ts.
+ * event/first-spike.ts; derivatives: ./gradients.ts; loss: ../../event/first-spike-loss.ts; the trainable model
+ * (bumping, devices, prediction): ../../event/first-spike-model.ts; config: shared/contracts/methods/spike-time.ts.
  */
 import type { SpikeTimeTrialConfig } from '../../../contracts/methods/spike-time.ts';
 import { ENCODED_INPUTS } from '../../data/encoding.ts';
@@ -10,7 +10,7 @@ import { YINYANG_CLASSES } from '../../data/yinyang.ts';
 import type { NeuronParams } from '../../discrete/lif.ts';
 import type { Rng } from '../../random.ts';
 import type { MethodDefinition } from '../types.ts';
-import { FirstSpikeModel } from './model.ts';
+import { FirstSpikeModel } from '../../event/first-spike-model.ts';
 import { TtfsNetwork } from './network.ts';
 
 /** Model values of a layer in the discrete engine's NeuronParams form (E_L = 0, reset 0). */
@@ -36,6 +36,7 @@ export function createSpikeTimeModel(config: SpikeTimeTrialConfig): FirstSpikeMo
     bumping: config.bumping,
     encoding: e,
     presentationTimeMs: Math.max(e.tLateMs, e.biasTimeMs) + 4 * config.neuron.tauMemMs,
+    maxSpikesPerNeuron: 1,
   });
 }
 

@@ -9,17 +9,20 @@ import { encodeTtfs, ENCODED_INPUTS } from '../../data/encoding.ts';
 import { YINYANG_CLASSES, type YinYangData } from '../../data/yinyang.ts';
 import { discretize, uniformNeuronParams, type LifCoefficients, type NeuronParams } from '../../discrete/lif.ts';
 import type { Rng } from '../../random.ts';
-import type { BatchStats, LayerLayout, MeasurementNeeds, MethodDefinition, MethodModel, PreparedData, Substrate } from '../types.ts';
+import { packInputTimes } from '../../device/batch.ts';
+import type { NetworkSpec, RunResult } from '../../device/types.ts';
+import type { BatchStats, DeviceMethod, LayerLayout, MethodDefinition, MethodModel, PreparedData } from '../types.ts';
 import { SurrogateKernel, type KernelSide } from './kernel.ts';
 import { inputEvents, type SpikeFunction } from './reference.ts';
 
-/** A split as input events on the grid: [size × 5] step indices and offsets δ (ms). */
+/** A split as input spike times [size × 5] (ms) and as events on the grid: step indices and offsets δ (ms). */
 export class SurrogateData implements PreparedData {
   constructor(
     readonly size: number,
     readonly labels: Int32Array,
     readonly step: Int32Array,
     readonly delta: Float64Array,
+    readonly times: Float64Array,
   ) {}
 }
 
@@ -34,9 +37,9 @@ export class SurrogateModel implements MethodModel {
   private readonly config: SurrogateTrialConfig;
   private readonly kernel: SurrogateKernel;
   private readonly modelSide: KernelSide;
-  private deviceSide: KernelSide | null = null;
-  private substrate: Substrate | null = null;
-  private meanHiddenSpikes = 0;
+  /** Mean hidden spikes per sample over the last `predict` (model path; benchmarks report it). */
+  meanHiddenSpikes = 0;
+  readonly onDevice: DeviceMethod;
 
   constructor(config: SurrogateTrialConfig, spikeForward: SpikeFunction['forward'] = 'heaviside') {
     this.config = config;
@@ -55,6 +58,7 @@ export class SurrogateModel implements MethodModel {
     };
     const spike: SpikeFunction = { ...config.surrogate, forward: spikeForward };
     this.kernel = new SurrogateKernel(ENCODED_INPUTS, nH, nO, config.simulation.timeSteps, spike);
+    this.onDevice = new SurrogateOnDevice(this, config, this.kernel, this.modelSide);
   }
 
   /** Input → hidden → readout, as a chip hosts it. */
@@ -66,25 +70,6 @@ export class SurrogateModel implements MethodModel {
     ];
   }
 
-  /** Chip only: per-presentation thresholds, and what the chip ran (for its cost model). */
-  private chipPresentation(f: KernelSide): void {
-    if (f !== this.modelSide) this.substrate?.sampleThresholds?.(SURROGATE_LAYERS.hidden, f.hidden.vThreshold);
-  }
-
-  private chipRecord(f: KernelSide, runs: number, spikes: number): void {
-    if (f === this.modelSide || !this.substrate?.recordRuns) return;
-    const { hiddenSize } = this.config.network;
-    const synapticEvents = runs * ENCODED_INPUTS * hiddenSize + spikes * YINYANG_CLASSES;
-    this.substrate.recordRuns({ runs, modelTimeMsPerRun: this.config.simulation.timeSteps * this.config.simulation.dtMs, spikes, synapticEvents });
-  }
-
-  /** Dense membrane traces of hidden and readout neurons (8-bit samples) plus hidden spike events. */
-  get measurement(): MeasurementNeeds {
-    const { hiddenSize } = this.config.network;
-    const membraneSamples = (hiddenSize + YINYANG_CLASSES) * this.config.simulation.timeSteps;
-    return { observables: 'membrane-traces', readoutBytesPerSample: membraneSamples + 4 * this.meanHiddenSpikes };
-  }
-
   prepare(data: YinYangData): SurrogateData {
     const times = encodeTtfs(data, this.config.encoding);
     const step = new Int32Array(times.length);
@@ -94,37 +79,12 @@ export class SurrogateModel implements MethodModel {
       step.set(ev.step, n * ENCODED_INPUTS);
       delta.set(ev.deltaMs, n * ENCODED_INPUTS);
     }
-    return new SurrogateData(data.size, data.labels, step, delta);
+    return new SurrogateData(data.size, data.labels, step, delta, times);
   }
 
-  private own(data: PreparedData): SurrogateData {
+  own(data: PreparedData): SurrogateData {
     if (!(data instanceof SurrogateData)) throw new TypeError('surrogate: data was not prepared by this method');
     return data;
-  }
-
-  /** The side forward passes run on: the model, or the substrate with its applied weights. */
-  private forwardSide(): KernelSide {
-    const d = this.deviceSide;
-    if (!d || !this.substrate) return this.modelSide;
-    this.substrate.applyWeights('inputWeights', this.params.inputWeights, d.inputWeights);
-    this.substrate.applyWeights('outputWeights', this.params.outputWeights, d.outputWeights);
-    return d;
-  }
-
-  setSubstrate(substrate: Substrate | null): void {
-    this.substrate = substrate;
-    if (!substrate) {
-      this.deviceSide = null;
-      return;
-    }
-    const dt = this.config.simulation.dtMs;
-    this.deviceSide = {
-      // own copy of the thresholds: trial-to-trial noise rewrites them per presentation
-      hidden: discretize(withOwnThresholds(substrate.neuronParams(SURROGATE_LAYERS.hidden, this.modelHidden)), dt),
-      output: discretize(substrate.neuronParams(SURROGATE_LAYERS.output, this.modelOutput), dt),
-      inputWeights: new Float64Array(this.params.inputWeights.length),
-      outputWeights: new Float64Array(this.params.outputWeights.length),
-    };
   }
 
   lossAndGradient(prepared: PreparedData, order: Int32Array, start: number, count: number): BatchStats {
@@ -133,40 +93,28 @@ export class SurrogateModel implements MethodModel {
     const gOut = this.grads.outputWeights;
     gIn.fill(0);
     gOut.fill(0);
-    const f = this.forwardSide();
+    const f = this.modelSide;
     const k = this.kernel;
     let lossSum = 0;
     let correct = 0;
-    let spikes = 0;
     for (let j = start; j < start + count; j++) {
       const n = order[j]!;
       const label = data.labels[n]!;
-      this.chipPresentation(f);
       if (k.forward(data.step, data.delta, n, f) === label) correct++;
-      spikes += k.lastSpikeCount;
-      if (f !== this.modelSide) {
-        // in-the-loop: the backward pass sees the traces and readout maxima as the chip's ADC reported them
-        this.substrate?.observeMembrane?.(SURROGATE_LAYERS.hidden, k.traces().u, this.config.network.hiddenSize);
-        this.substrate?.observeMembrane?.(SURROGATE_LAYERS.output, k.logits, YINYANG_CLASSES);
-      }
       lossSum += k.loss(label, 1 / count);
-      k.backward(data.step, data.delta, n, f, this.modelSide, gIn, gOut);
+      k.backward(data.step, data.delta, n, f, f, gIn, gOut);
     }
-    this.chipRecord(f, count, spikes);
     return { lossSum, correct };
   }
 
   predict(prepared: PreparedData, out: Int32Array): void {
     const data = this.own(prepared);
-    const f = this.forwardSide();
     let spikes = 0;
     for (let n = 0; n < data.size; n++) {
-      this.chipPresentation(f);
-      out[n] = this.kernel.forward(data.step, data.delta, n, f);
+      out[n] = this.kernel.forward(data.step, data.delta, n, this.modelSide);
       spikes += this.kernel.lastSpikeCount;
     }
     this.meanHiddenSpikes = data.size > 0 ? spikes / data.size : 0;
-    this.chipRecord(f, data.size, spikes);
   }
 
   /** Hidden neurons that spike on none of the given samples (a boolean per neuron). */
@@ -174,7 +122,7 @@ export class SurrogateModel implements MethodModel {
     const data = this.own(prepared);
     const nH = this.config.network.hiddenSize;
     const fired = new Uint8Array(nH);
-    const f = this.forwardSide();
+    const f = this.modelSide;
     for (let n = 0; n < Math.min(count, data.size); n++) {
       this.kernel.forward(data.step, data.delta, n, f);
       const { s } = this.kernel.traces();
@@ -189,9 +137,103 @@ export class SurrogateModel implements MethodModel {
   }
 }
 
-/** The same parameters with a private copy of the thresholds (which per-presentation noise rewrites). */
-function withOwnThresholds(p: NeuronParams): NeuronParams {
-  return { ...p, vThreshold: p.vThreshold.slice() };
+/**
+ * The surrogate network on a device: input spikes → hidden LIF → leaky-integrator readout on
+ * the grid of `simulation.dtMs`. Training reads the hidden membrane on the grid, the hidden
+ * spikes and the readout peaks (the logits, max over time, and when they occurred); BPTT then
+ * runs through the model over those recorded values, with the device's per-presentation
+ * thresholds and resets in the surrogate's argument U − ϑ and the reset term when the device
+ * states them (`internals`), the model's otherwise. A prediction reads the readout peaks only.
+ */
+class SurrogateOnDevice implements DeviceMethod {
+  readonly requests = {
+    training: { membrane: [SURROGATE_LAYERS.hidden], peak: [SURROGATE_LAYERS.output], internals: true },
+    evaluation: { membrane: [], peak: [SURROGATE_LAYERS.output], internals: false },
+  } as const;
+
+  constructor(
+    private readonly model: SurrogateModel,
+    private readonly config: SurrogateTrialConfig,
+    private readonly kernel: SurrogateKernel,
+    private readonly modelSide: KernelSide,
+  ) {}
+
+  network(): NetworkSpec {
+    const { dtMs, timeSteps } = this.config.simulation;
+    const nH = this.config.network.hiddenSize;
+    return {
+      inputs: ENCODED_INPUTS,
+      layers: [
+        { name: SURROGATE_LAYERS.hidden, weights: 'inputWeights', size: nH, inputs: ENCODED_INPUTS, biasSpikeTimeMs: null, neurons: this.model.modelHidden },
+        { name: SURROGATE_LAYERS.output, weights: 'outputWeights', size: YINYANG_CLASSES, inputs: nH, biasSpikeTimeMs: null, neurons: this.model.modelOutput },
+      ],
+      durationMs: timeSteps * dtMs,
+      dtMs,
+      steps: timeSteps,
+      integration: 'grid',
+      maxSpikesPerNeuron: timeSteps,
+    };
+  }
+
+  inputs(data: PreparedData, order: Int32Array | null, start: number, count: number) {
+    return packInputTimes(this.model.own(data).times, ENCODED_INPUTS, order, start, count);
+  }
+
+  learn(prepared: PreparedData, order: Int32Array, start: number, count: number, observed: RunResult): BatchStats {
+    const data = this.model.own(prepared);
+    const { inputWeights: gIn, outputWeights: gOut } = this.model.grads;
+    gIn.fill(0);
+    gOut.fill(0);
+    const k = this.kernel;
+    const nH = this.config.network.hiddenSize;
+    const T = this.config.simulation.timeSteps;
+    const dt = this.config.simulation.dtMs;
+    const b = this.modelSide;
+    const membrane = observed.membrane[SURROGATE_LAYERS.hidden]!.values;
+    const peak = observed.peak[SURROGATE_LAYERS.output]!;
+    const spikes = observed.spikes[SURROGATE_LAYERS.hidden]!;
+    const internals = observed.internals;
+    const thresholds = internals?.thresholds[SURROGATE_LAYERS.hidden] ?? null;
+    const vReset = internals?.neurons[SURROGATE_LAYERS.hidden]?.vReset ?? b.hidden.vReset;
+    const { u, s } = k.traces();
+    const steps = k.peakSteps();
+    const perSample = (T + 1) * nH;
+    let lossSum = 0;
+    let correct = 0;
+    for (let j = 0; j < count; j++) {
+      const n = order[start + j]!;
+      const label = data.labels[n]!;
+      // load the recorded pass: membrane, spikes on the grid, readout peaks and their steps
+      u.set(membrane.subarray(j * perSample, (j + 1) * perSample));
+      s.fill(0);
+      for (let e = spikes.offsets[j]!; e < spikes.offsets[j + 1]!; e++) {
+        const h = Math.floor(spikes.slots[e]! / T);
+        s[Math.round(spikes.timesMs[e]! / dt) * nH + h] = 1;
+      }
+      k.logits.set(peak.values.subarray(j * YINYANG_CLASSES, (j + 1) * YINYANG_CLASSES));
+      steps.set(peak.steps.subarray(j * YINYANG_CLASSES, (j + 1) * YINYANG_CLASSES));
+      if (argmaxOf(k.logits) === label) correct++;
+      lossSum += k.loss(label, 1 / count);
+      const f: KernelSide = {
+        ...b,
+        hidden: { ...b.hidden, vThreshold: thresholds ? thresholds.subarray(j * nH, (j + 1) * nH) : b.hidden.vThreshold, vReset },
+      };
+      k.backward(data.step, data.delta, n, f, b, gIn, gOut);
+    }
+    return { lossSum, correct };
+  }
+
+  predict(observed: RunResult, out: Int32Array, offset: number): void {
+    const peak = observed.peak[SURROGATE_LAYERS.output]!.values;
+    for (let j = 0; j < observed.samples; j++) out[offset + j] = argmaxOf(peak.subarray(j * YINYANG_CLASSES, (j + 1) * YINYANG_CLASSES));
+  }
+}
+
+/** Index of the largest value (the first on ties), as the kernel's prediction. */
+function argmaxOf(values: Float64Array): number {
+  let best = 0;
+  for (let o = 1; o < values.length; o++) if (values[o]! > values[best]!) best = o;
+  return best;
 }
 
 /** Samples of the training set probed for silent hidden neurons at initialisation. */

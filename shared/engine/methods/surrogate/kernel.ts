@@ -346,6 +346,15 @@ export class SurrogateKernel {
     }
   }
 
+  /**
+   * The grid step of each readout's maximum in the last forward pass (a view). Together with
+   * `traces()` and `logits` it is what `backward` reads: a pass recorded elsewhere (on a
+   * device) is loaded by writing these views.
+   */
+  peakSteps(): Int32Array {
+    return this.argmax;
+  }
+
   /** Recorded pre-reset membrane U[k·nH + h] and spikes of the last forward pass (views, k = 0…T). */
   traces(): { u: Float64Array; s: Float64Array } {
     return { u: this.u, s: this.s };

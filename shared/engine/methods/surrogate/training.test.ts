@@ -9,8 +9,8 @@ import { runTrial } from '../../trial.ts';
  * floor sits 3 points below what it reaches (89.6 % test, 93.0 % validation at epoch 19) to catch regressions.
  */
 describe('surrogate training (reduced Yin-Yang)', () => {
-  it('reaches the accuracy floor in 20 epochs on 1000 samples', () => {
-    const result = runTrial(
+  it('reaches the accuracy floor in 20 epochs on 1000 samples', async () => {
+    const result = await runTrial(
       parseTrialConfig({
         method: 'surrogate',
         seed: 1,

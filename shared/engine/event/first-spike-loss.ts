@@ -10,7 +10,7 @@
  * cost the fixed `missingLabelPenalty` with zero gradient. The prediction is the earliest
  * output spike (lowest index on ties), −1 when no output neuron spikes.
  */
-import type { TtfsLossConfig } from '../../../contracts/methods/spike-time.ts';
+import type { TtfsLossConfig } from '../../contracts/methods/spike-time.ts';
 
 /**
  * Loss of one sample; writes ∂L/∂t_k · scale into grad[gradOffset + k] when grad is given.
