@@ -9,7 +9,8 @@
 # `up` installs what is missing (as root: `apt-get update` once, only when a package is missing),
 # is a no-op when both services already answer, and waits until both do. `down` stops only the
 # processes `up` started (their pids are recorded in the data dir). Logs go to the data dir.
-# `test-tools` installs what the test suite needs beyond the services (Debian's chromium).
+# `test-tools` installs what the test suite needs beyond the services (Debian's chromium, and
+# the Python venv .venv/ with infra/requirements-test.txt and the device SDK).
 #
 # Environment (all optional):
 #   SPIKESWEEP_DATA_DIR     data, pid and log files        default <repo>/.data/services
@@ -131,6 +132,29 @@ apt_install() {
 ensure_test_tools() {
   command -v chromium >/dev/null || apt_install chromium
   log "chromium: $(command -v chromium)"
+  ensure_test_venv
+}
+
+# The Python venv the tests use (<repo>/.venv): pinned packages from infra/requirements-test.txt,
+# then the device SDK from sdk/python. Skipped when neither changed since the last install
+# (a stamp of their hashes in the venv).
+readonly VENV_DIR="$REPO_DIR/.venv"
+ensure_test_venv() {
+  local stamp
+  command -v python3 >/dev/null || apt_install python3
+  stamp=$(find -L "$REPO_DIR/sdk/python" -type f \( -name '*.py' -o -name '*.proto' -o -name '*.toml' \) -print0 \
+    | sort -z | xargs -0 cat "$REPO_DIR/infra/requirements-test.txt" | sha256sum | cut -d' ' -f1)
+  if [[ -x $VENV_DIR/bin/python && $(cat "$VENV_DIR/.spikesweep-stamp" 2>/dev/null) == "$stamp" ]]; then
+    log "python venv: $VENV_DIR (up to date)"
+    return
+  fi
+  if [[ ! -x $VENV_DIR/bin/python ]]; then
+    python3 -m venv "$VENV_DIR" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$VENV_DIR"; }
+  fi
+  log "python venv: pip install -r infra/requirements-test.txt and sdk/python"
+  "$VENV_DIR/bin/pip" install -q --disable-pip-version-check -r "$REPO_DIR/infra/requirements-test.txt"
+  "$VENV_DIR/bin/pip" install -q --disable-pip-version-check --no-deps --force-reinstall "$REPO_DIR/sdk/python"
+  echo "$stamp" >"$VENV_DIR/.spikesweep-stamp"
 }
 
 ensure_redis_installed() {
