@@ -1,0 +1,112 @@
+/**
+ * The cost model behind `spikesweep run --dry-run` and the dashboard's planned-sweep estimate:
+ * CPU time and chip time of trials before they run, from their configs alone.
+ *
+ * Sample presentations of one trial with E epochs (early stopping ignored: an upper bound),
+ * training split N_tr, validation N_va, test N_te and K extra chips (`evaluateOnChips`):
+ *   training  R_tr = E · N_tr          (forward + backward)
+ *   evaluation R_ev = E · N_va + N_te · (1 + K)   (forward only; the final test on the trial's
+ *              own chip or in simulation, then once per extra chip)
+ * CPU time = c_setup + R_tr · c_train + R_ev · c_eval, with per-sample costs c per method and
+ * mode (the chip's emulation adds to in-the-loop training and to every on-chip evaluation),
+ * scaled linearly by the hidden width relative to the default network (and, for surrogate
+ * gradients, by the number of time steps relative to 40). The constants are calibrated on this
+ * project's development machine against measured trials (bench/cost-model.ts prints
+ * estimate ÷ measured for the quick study); a different machine scales them all alike.
+ *
+ * Chip time = on-chip presentations × model time per presentation / 1000 (the chip runs 1000×
+ * faster than model time): in-the-loop R_tr + E · N_va + N_te, transfer N_te, plus N_te per
+ * extra chip in every mode; model time per presentation is timeSteps · dtMs for surrogate
+ * gradients and the calibrated presentation window for the event-based methods.
+ */
+import { HARDWARE_SPEEDUP } from '../engine/chip/cost.ts';
+import type { CostEstimate } from './types.ts';
+
+interface MethodCosts {
+  /** µs of CPU per training presentation, in simulation and on the emulated chip. */
+  trainUs: { simulation: number; chip: number };
+  /** µs of CPU per forward-only presentation, in simulation and on the emulated chip. */
+  evalUs: { simulation: number; chip: number };
+  /** Hidden width the constants were measured at. */
+  hiddenSize: number;
+  /** Model time of one presentation, ms (surrogate: from the config's time grid instead). */
+  presentationMs: number;
+}
+
+/** Calibrated constants (see the module comment). */
+export const COST_CONSTANTS: Readonly<{ setupMs: number; methods: Readonly<Record<string, MethodCosts>> }> = {
+  setupMs: 300,
+  methods: {
+    surrogate: { trainUs: { simulation: 140, chip: 190 }, evalUs: { simulation: 45, chip: 70 }, hiddenSize: 120, presentationMs: 40 },
+    'spike-time': { trainUs: { simulation: 40, chip: 60 }, evalUs: { simulation: 15, chip: 25 }, hiddenSize: 120, presentationMs: 40 },
+    eventprop: { trainUs: { simulation: 150, chip: 200 }, evalUs: { simulation: 50, chip: 75 }, hiddenSize: 200, presentationMs: 40 },
+  },
+};
+
+const SURROGATE_DEFAULT_STEPS = 40;
+
+function numberAt(obj: unknown, path: string, fallback: number): number {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return fallback;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return typeof cur === 'number' && Number.isFinite(cur) ? cur : fallback;
+}
+
+/** Estimated CPU and chip time of one trial from its (parsed, defaulted) config. */
+export function estimateTrialCost(config: Record<string, unknown>): { cpuMs: number; hardwareTimeMs: number; chipRuns: number } {
+  const method = typeof config.method === 'string' ? config.method : 'surrogate';
+  const mode = typeof config.mode === 'string' ? config.mode : 'simulation';
+  const c = COST_CONSTANTS.methods[method] ?? COST_CONSTANTS.methods.surrogate!;
+  const epochs = numberAt(config, 'training.epochs', 1);
+  const nTrain = numberAt(config, 'dataset.trainSize', 5000);
+  const nVal = numberAt(config, 'dataset.validationSize', 1000);
+  const nTest = numberAt(config, 'dataset.testSize', 1000);
+  const extraChips = Array.isArray(config.evaluateOnChips) ? config.evaluateOnChips.length : 0;
+  const hidden = numberAt(config, 'network.hiddenSize', c.hiddenSize);
+  const steps = method === 'surrogate' ? numberAt(config, 'simulation.timeSteps', SURROGATE_DEFAULT_STEPS) : SURROGATE_DEFAULT_STEPS;
+  const scale = (hidden / c.hiddenSize) * (steps / SURROGATE_DEFAULT_STEPS);
+  const inLoop = mode === 'in-the-loop';
+
+  const trainRuns = epochs * nTrain;
+  const validationRuns = epochs * nVal;
+  const cpuUs =
+    scale *
+    (trainRuns * (inLoop ? c.trainUs.chip : c.trainUs.simulation) +
+      validationRuns * (inLoop ? c.evalUs.chip : c.evalUs.simulation) +
+      nTest * (mode === 'simulation' ? c.evalUs.simulation : c.evalUs.chip) +
+      nTest * extraChips * c.evalUs.chip);
+
+  const chipRuns = (inLoop ? trainRuns + validationRuns + nTest : mode === 'transfer' ? nTest : 0) + nTest * extraChips;
+  const presentationMs = method === 'surrogate' ? steps * numberAt(config, 'simulation.dtMs', 1) : c.presentationMs;
+  return { cpuMs: COST_CONSTANTS.setupMs + cpuUs / 1000, hardwareTimeMs: (chipRuns * presentationMs) / HARDWARE_SPEEDUP, chipRuns };
+}
+
+/** Estimated cost of a set of planned trials (a sweep's plan, or what is left of it). */
+export function estimateSweepCost(trials: readonly { config: Record<string, unknown> }[]): CostEstimate {
+  const by = new Map<string, { method: string; mode: string; trials: number; cpuMs: number; hardwareTimeMs: number }>();
+  let cpuMs = 0;
+  let hardwareTimeMs = 0;
+  let chipRuns = 0;
+  for (const t of trials) {
+    const e = estimateTrialCost(t.config);
+    const method = String(t.config.method ?? 'surrogate');
+    const mode = String(t.config.mode ?? 'simulation');
+    const row = by.get(`${method}|${mode}`) ?? { method, mode, trials: 0, cpuMs: 0, hardwareTimeMs: 0 };
+    row.trials += 1;
+    row.cpuMs += e.cpuMs;
+    row.hardwareTimeMs += e.hardwareTimeMs;
+    by.set(`${method}|${mode}`, row);
+    cpuMs += e.cpuMs;
+    hardwareTimeMs += e.hardwareTimeMs;
+    chipRuns += e.chipRuns;
+  }
+  return {
+    trials: trials.length,
+    cpuMs,
+    hardwareTimeMs,
+    chipRuns,
+    byMethod: [...by.values()].sort((a, b) => a.method.localeCompare(b.method) || a.mode.localeCompare(b.mode)),
+  };
+}
