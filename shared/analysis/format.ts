@@ -29,7 +29,7 @@ export function formatInterval(ci: readonly [number, number] | null | undefined,
 }
 
 /** A named spread: "± 2.4 pp (sd over chip means, 5 chips)". */
-export function formatSpread(spread: NamedSpread, digits = 1): string {
+export function formatSpread(spread: Omit<NamedSpread, 'text'>, digits = 1): string {
   const over = spread.name === 'sdOverChipMeans' ? 'chips' : spread.name === 'sdOverSeedMeans' ? 'seeds' : 'trials';
   if (spread.sdPp === null) return `${MISSING} (${spread.label}, ${spread.n} ${spread.n === 1 ? over.slice(0, -1) : over})`;
   return `± ${spread.sdPp.toFixed(digits)} pp (${spread.label}, ${spread.n} ${over})`;

@@ -11,6 +11,7 @@
  *   trials; the run-to-run spread of training.
  */
 import type { GroupSummary } from '../store/types.ts';
+import { formatSpread } from './format.ts';
 import type { NamedSpread, SpreadName, Stats } from './types.ts';
 
 export const SPREADS: Readonly<Record<SpreadName, { label: string; over: string; definition: string }>> = {
@@ -33,7 +34,8 @@ export const SPREADS: Readonly<Record<SpreadName, { label: string; over: string;
 
 /** A named spread from the Stats of accuracy fractions; sd in pp, null when n < 2. */
 export function namedSpread(name: SpreadName, stats: Stats): NamedSpread {
-  return { name, label: SPREADS[name].label, n: stats.count, sdPp: stats.count >= 2 && stats.sd !== null ? 100 * stats.sd : null };
+  const spread = { name, label: SPREADS[name].label, n: stats.count, sdPp: stats.count >= 2 && stats.sd !== null ? 100 * stats.sd : null };
+  return { ...spread, text: formatSpread(spread) };
 }
 
 /** The three spreads of a group, in the order sdOverTrials, sdOverChipMeans, sdOverSeedMeans. */

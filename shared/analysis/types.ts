@@ -50,6 +50,8 @@ export interface NamedSpread {
   n: number;
   /** Sample sd (n − 1) in percentage points; null when n < 2. */
   sdPp: number | null;
+  /** How it is printed everywhere (formatSpread), e.g. "± 2.4 pp (sd over chip means, 5 chips)". */
+  text: string;
 }
 
 export interface Roi {
