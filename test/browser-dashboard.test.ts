@@ -10,7 +10,7 @@ import { createEmbeddedStore, type Store } from '../shared/store/index.ts';
 import type { AnalyzedSummary } from '../shared/results-app/analyzed-summary.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
 import { listen } from '../shared/sweep/health.ts';
-import { createResultsApp } from '../services/results/api.ts';
+import { createResultsApp } from '../shared/results-app/app.ts';
 import { chromiumPath } from './support/services.ts';
 
 const at = '2026-01-01T00:00:00.000Z';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../../shared/contracts/index.ts';
 import { listen } from '../../../shared/sweep/health.ts';
 import { createEmbeddedStore, createMongoStore, type Store } from '../../../shared/store/index.ts';
-import { createResultsApp } from '../../results/api.ts';
+import { createResultsApp } from '../../../shared/results-app/app.ts';
 
 interface DashboardOptions {
   store?: string;

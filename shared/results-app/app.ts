@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError, SpikeSweepError, ValidationError } from '../../shared/contracts/index.ts';
-import { parseOrThrow } from '../../shared/contracts/validate.ts';
-import { healthRoutes } from '../../shared/sweep/health.ts';
-import type { ResultStore, TrialQuery, TrialRow } from '../../shared/store/index.ts';
+import { NotFoundError, SpikeSweepError, ValidationError } from '../contracts/index.ts';
+import { parseOrThrow } from '../contracts/validate.ts';
+import { healthRoutes } from '../sweep/health.ts';
+import type { ResultStore, TrialQuery, TrialRow } from '../store/index.ts';
 
 /**
  * The results service's HTTP API and dashboard (express 5: async handlers' errors reach the
