@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/dist/**', '.data/**', 'test-artifacts/**', 'services/results/dashboard/vendor/**'] },
+  { ignores: ['node_modules/**', '**/dist/**', '.data/**', 'test-artifacts/**', 'shared/results-app/dashboard/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

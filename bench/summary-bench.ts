@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { createEmbeddedStore, createMongoStore, type Store } from '../shared/store/index.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
+import { readAnalyzedSummary } from '../shared/results-app/analyzed-summary.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +56,8 @@ async function time(name: string, run: () => Promise<unknown>): Promise<void> {
 
 async function reads(label: string, store: Store): Promise<void> {
   const s = await store.getSummary('bench');
-  console.log(`${label}: ${s.groups.length} groups, ${s.chips.length} chip rows, ${s.lrBetaGrid.length} grid cells, ${s.byAxis.length} axis rows; ${s.recommendation?.sentence}`);
+  console.log(`${label}: ${s.groups.length} groups, ${s.chips.length} chip rows, ${s.lrBetaGrid.length} grid cells, ${s.byAxis.length} axis rows; ${(await readAnalyzedSummary(store, 'bench')).recommendation?.sentence}`);
+  await time(`${label} readAnalyzedSummary`, () => readAnalyzedSummary(store, 'bench'));
   await time(`${label} getSummary`, () => store.getSummary('bench'));
   await time(`${label} getCurveBands`, () => store.getCurveBands('bench'));
   await time(`${label} listTrials (page 100, sorted)`, () => store.listTrials('bench', { offset: 5000, limit: 50, sort: { field: 'testAccuracy', direction: 'desc' } }));

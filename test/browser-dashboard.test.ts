@@ -6,10 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createEmbeddedStore, type Store, type SweepSummary } from '../shared/store/index.ts';
+import { createEmbeddedStore, type Store } from '../shared/store/index.ts';
+import type { AnalyzedSummary } from '../shared/results-app/analyzed-summary.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
 import { listen } from '../shared/http/index.ts';
-import { createResultsApp } from '../services/results/api.ts';
+import { createResultsApp } from '../shared/results-app/app.ts';
 import { chromiumPath } from './support/services.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -78,7 +79,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('shows the manager summary first, with the API numbers, and every chart with the right series', async () => {
-    const summary = await api<SweepSummary>('/api/sweeps/sw-browser/summary');
+    const summary = await api<AnalyzedSummary>('/api/sweeps/sw-browser/summary');
     const { bands } = await api<{ bands: unknown[] }>('/api/sweeps/sw-browser/curve-bands');
     const parallel = await api<{ rows: { method: string; mode: string }[] }>('/api/sweeps/sw-browser/parallel?limit=500');
     const { page, errors } = await open('#/sweep/sw-browser');
@@ -88,7 +89,7 @@ describe('dashboard in Chromium', () => {
     expect(r).not.toBeNull();
     expect(await page.textContent('#sentence')).toBe(r.sentence);
     expect(await page.textContent('#c-method')).toBe(r.method);
-    expect(await page.textContent('#c-acc')).toBe(`${pct(r.meanAccuracy)} % ± ${pct(r.deviceSpread)}`);
+    expect(await page.textContent('#c-acc')).toBe(`${pct(r.meanAccuracy)} % ${r.spread.text}`);
     expect(await page.textContent('#c-worst')).toBe(`${pct(r.worstDevice?.meanAccuracy)} %`);
     expect(await page.textContent('#c-acc-sub')).toContain(`across ${r.chips} chips`);
     if (r.roi) expect(await page.textContent('#c-roi')).toBe(`${r.roi.accuracyGainPp >= 0 ? '+' : ''}${r.roi.accuracyGainPp.toFixed(1)} pp`);

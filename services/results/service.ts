@@ -8,7 +8,7 @@ import { consumeResults } from '../../shared/queue/results-consumer.ts';
 import { listen } from '../../shared/http/index.ts';
 import { jsonLogger, Lifecycle, type Logger } from '../../shared/process/index.ts';
 import { createMongoStore, type Store } from '../../shared/store/index.ts';
-import { createResultsApp } from './api.ts';
+import { createResultsApp } from '../../shared/results-app/app.ts';
 import type { Env } from './env.ts';
 
 export interface ResultsService {

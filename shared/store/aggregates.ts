@@ -16,19 +16,12 @@
  *
  * Convergence: the first epoch e whose validation accuracy reaches 90 % (95 %), and the wall
  * time Σ_{k ≤ e} wallTimeMs_k of epochs 1..e (EpochMetrics.wallTimeMs is the time of that epoch).
- *
- * ROI against the transfer baseline B (the `transfer` group of the same method, else the best
- * transfer group of the sweep), for group G with mean accuracies a_G, a_B (fractions) and mean
- * costs per trial:
- *   gain_pp = 100 (a_G − a_B)
- *   ppPerWallHour = gain_pp / ((wall_G − wall_B) / 3.6e6 ms)
- *   ppPerHardwareSecond = gain_pp / ((hw_G − hw_B) / 1000 ms)
- *   ppPerJoule = gain_pp / (E_G − E_B)
- * each null when its added cost is ≤ 0 (no extra spend to return on).
+
+ * ROI, the recommendation and every other judgement of these numbers: shared/analysis.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson, type EpochMetrics, type TrialResult } from '../contracts/index.ts';
-import type { GroupSummary, Recommendation, Roi, Stats, StatsWithMedian } from './types.ts';
+import type { GroupSummary, Stats, StatsWithMedian } from './types.ts';
 
 export const FINAL_STATUSES = ['completed', 'failed', 'diverged', 'pruned'] as const;
 export const ACTIVE_STATUSES = ['pending', 'running'] as const;
@@ -186,15 +179,6 @@ export function statsOf(m: Partial<Moments> | undefined): Stats {
   return { count: n, mean, sd, min: m.lo ?? null, max: m.hi ?? null };
 }
 
-/** Stats of a plain list of numbers (two-pass; for per-chip and per-seed means). */
-export function statsOfValues(values: readonly number[]): Stats {
-  const n = values.length;
-  if (n === 0) return { count: 0, mean: null, sd: null, min: null, max: null };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = n < 2 ? 0 : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  return { count: n, mean, sd, min: Math.min(...values), max: Math.max(...values) };
-}
-
 export function withMedian(stats: Stats, median: number | null): StatsWithMedian {
   return { ...stats, median };
 }
@@ -202,92 +186,4 @@ export function withMedian(stats: Stats, median: number | null): StatsWithMedian
 /** What the lab must read off the device (SCIENCE.md: SG needs dense traces; TTFS, EventProp spike times). */
 export function measurementOf(method: string): GroupSummary['measurement'] {
   return method === 'surrogate' ? 'dense membrane traces' : 'spike times only';
-}
-
-const ON_CHIP_MODES = new Set(['in-the-loop', 'transfer']);
-
-/** ROI of every group against its transfer baseline (see the module comment for the formulas). */
-export function roiOf(group: GroupSummary, groups: readonly GroupSummary[]): Roi | null {
-  if (group.mode === 'transfer' || group.accuracy.mean === null) return null;
-  const transfers = groups.filter((g) => g.mode === 'transfer' && g.accuracy.mean !== null);
-  const baseline =
-    transfers.find((g) => g.method === group.method) ??
-    [...transfers].sort((a, b) => (b.accuracy.mean ?? 0) - (a.accuracy.mean ?? 0))[0];
-  if (!baseline || baseline.accuracy.mean === null) return null;
-  const gainPp = 100 * (group.accuracy.mean - baseline.accuracy.mean);
-  const added = (a: Stats, b: Stats) => (a.mean ?? 0) - (b.mean ?? 0);
-  const addedWallTimeMs = added(group.cost.wallTimeMs, baseline.cost.wallTimeMs);
-  const addedHardwareTimeMs = added(group.cost.hardwareTimeMs, baseline.cost.hardwareTimeMs);
-  const addedEnergyJ = added(group.cost.energyJ, baseline.cost.energyJ);
-  const per = (cost: number) => (cost > 0 ? gainPp / cost : null);
-  return {
-    baseline: { method: baseline.method, mode: baseline.mode },
-    accuracyGainPp: gainPp,
-    addedWallTimeMs,
-    addedHardwareTimeMs,
-    addedEnergyJ,
-    ppPerWallHour: per(addedWallTimeMs / 3.6e6),
-    ppPerHardwareSecond: per(addedHardwareTimeMs / 1000),
-    ppPerJoule: per(addedEnergyJ),
-  };
-}
-
-const pct = (x: number) => (100 * x).toFixed(1);
-const label = (g: { method: string; mode: string }) => `${g.method} (${g.mode})`;
-
-/**
- * The recommended group: among groups that ran on chips (in-the-loop, transfer; all groups if
- * none did) with a completed trial, the highest mean test accuracy; ties go to the lower mean
- * wall time. It is compared with the best group of another method (else the next group) on
- * mean hardware time when both used the chip, else on mean wall time.
- */
-export function recommend(groups: readonly GroupSummary[]): Recommendation | null {
-  const withAccuracy = groups.filter((g) => g.accuracy.mean !== null);
-  const onChip = withAccuracy.filter((g) => ON_CHIP_MODES.has(g.mode));
-  const candidates = [...(onChip.length > 0 ? onChip : withAccuracy)].sort(
-    (a, b) => (b.accuracy.mean ?? 0) - (a.accuracy.mean ?? 0) || (a.cost.wallTimeMs.mean ?? 0) - (b.cost.wallTimeMs.mean ?? 0),
-  );
-  const best = candidates[0];
-  if (!best || best.accuracy.mean === null) return null;
-  const runnerUp = candidates.find((g) => g.method !== best.method) ?? candidates[1];
-  let comparedWith: Recommendation['comparedWith'] = null;
-  if (runnerUp) {
-    const useHardware = (best.cost.hardwareTimeMs.mean ?? 0) > 0 && (runnerUp.cost.hardwareTimeMs.mean ?? 0) > 0;
-    const measure = useHardware ? 'hardwareTimeMs' : 'wallTimeMs';
-    const mine = best.cost[measure].mean ?? 0;
-    const theirs = runnerUp.cost[measure].mean ?? 0;
-    comparedWith = { method: runnerUp.method, mode: runnerUp.mode, costRatio: mine > 0 ? theirs / mine : null, costMeasure: measure };
-  }
-  const spread = best.devices.count > 0 ? best.devices.sd : best.accuracy.sd;
-  const parts = [
-    `${label(best)} on these devices: ${pct(best.accuracy.mean)} % ± ${pct(spread ?? 0)}` +
-      (best.devices.count > 0 ? ` across ${best.devices.count} chip${best.devices.count === 1 ? '' : 's'}` : ` across ${best.accuracy.count} runs`),
-  ];
-  if (best.devices.worst) parts.push(`worst chip ${pct(best.devices.worst.meanAccuracy)} %`);
-  parts.push(`needs ${best.measurement}`);
-  if (comparedWith && comparedWith.costRatio !== null && runnerUp) {
-    const what = comparedWith.costMeasure === 'hardwareTimeMs' ? 'in hardware time' : 'in wall time';
-    const r = comparedWith.costRatio;
-    parts.push(
-      r >= 1.05
-        ? `${r.toFixed(1)}× cheaper ${what} than ${label(runnerUp)}`
-        : r > 1 / 1.05
-          ? `about as costly ${what} as ${label(runnerUp)}`
-          : `${(1 / r).toFixed(1)}× costlier ${what} than ${label(runnerUp)}`,
-    );
-  }
-  return {
-    method: best.method,
-    mode: best.mode,
-    meanAccuracy: best.accuracy.mean,
-    deviceSpread: spread,
-    chips: best.devices.count,
-    worstDevice: best.devices.worst,
-    measurement: best.measurement,
-    meanWallTimeMs: best.cost.wallTimeMs.mean,
-    meanHardwareTimeMs: best.cost.hardwareTimeMs.mean,
-    roi: best.roi,
-    comparedWith,
-    sentence: `${parts.join(', ')}.`,
-  };
 }

@@ -29,7 +29,6 @@ describe('embedded store', () => {
     expect(summary.byStatus.completed + summary.byStatus.failed + summary.byStatus.diverged).toBe(data.results.length);
     expect(summary.groups).toHaveLength(9);
     expect(differences(summaryAsReference(summary), referenceSummary(data.sweep, data.results))).toEqual([]);
-    expect(summary.recommendation?.sentence).toMatch(/on these devices: \d+\.\d % ± \d+\.\d across \d+ chips/);
     await store.close();
   });
 

@@ -9,6 +9,9 @@
  * interface, so embedded and distributed modes show the same numbers.
  */
 import type { EpochMetrics, MethodName, Mode, ResultsMessage, SweepRecord, TrialResult } from '../contracts/index.ts';
+import type { Stats, StatsWithMedian, TrialOutcome } from '../analysis/types.ts';
+
+export type { Stats, StatsWithMedian, TrialOutcome };
 
 /** Status of a trial document: planned (`pending`), picked up (`running`), or a final TrialStatus. */
 export type StoredTrialStatus = 'pending' | 'running' | TrialResult['status'];
@@ -66,19 +69,6 @@ export interface TrialPage {
   trials: Partial<TrialRow>[];
 }
 
-/** count, mean, sd (sample, n − 1; 0 when n < 2), min, max; nulls when count is 0. */
-export interface Stats {
-  count: number;
-  mean: number | null;
-  sd: number | null;
-  min: number | null;
-  max: number | null;
-}
-
-export interface StatsWithMedian extends Stats {
-  median: number | null;
-}
-
 /** Per method × mode: everything the dashboard's cards and tables show. */
 export interface GroupSummary {
   method: MethodName | string;
@@ -111,22 +101,6 @@ export interface GroupSummary {
   };
   /** What the lab must observe on the device for this method. */
   measurement: 'spike times only' | 'dense membrane traces';
-  /** Return over the transfer baseline; null when there is no baseline or no added cost. */
-  roi: Roi | null;
-}
-
-export interface Roi {
-  /** Which group is the baseline (`transfer` mode of the same method, else the best transfer group). */
-  baseline: { method: string; mode: string };
-  /** Mean accuracy minus the baseline's, in percentage points. */
-  accuracyGainPp: number;
-  addedWallTimeMs: number;
-  addedHardwareTimeMs: number;
-  addedEnergyJ: number;
-  /** Gain per added unit of cost; null when the added cost is ≤ 0. */
-  ppPerWallHour: number | null;
-  ppPerHardwareSecond: number | null;
-  ppPerJoule: number | null;
 }
 
 export interface SweepSummary {
@@ -152,26 +126,8 @@ export interface SweepSummary {
   byAxis: { axis: string; value: unknown; method: string; mode: string; accuracy: Stats }[];
   /** Per chip (device instance), per method × mode. */
   chips: { mismatchSeed: number; method: string; mode: string; accuracy: Stats }[];
-  recommendation: Recommendation | null;
   /** When the summary was read (ISO time). */
   computedAt: string;
-}
-
-export interface Recommendation {
-  method: string;
-  mode: string;
-  meanAccuracy: number;
-  deviceSpread: number | null;
-  chips: number;
-  worstDevice: { mismatchSeed: number; meanAccuracy: number } | null;
-  measurement: GroupSummary['measurement'];
-  meanWallTimeMs: number | null;
-  meanHardwareTimeMs: number | null;
-  roi: Roi | null;
-  /** The runner-up it is compared with, and the cost ratio (runner-up cost / this cost). */
-  comparedWith: { method: string; mode: string; costRatio: number | null; costMeasure: string } | null;
-  /** One plain sentence for managers. */
-  sentence: string;
 }
 
 /** One trial's learning curve. */
@@ -198,6 +154,8 @@ export interface ResultStore {
   /** Final results (with epochs) of the given trial ids that have finished; for resume. */
   getResults(trialIds: string[]): Promise<TrialResult[]>;
   getSummary(sweepId: string): Promise<SweepSummary>;
+  /** One row per planned trial for the analysis (shared/analysis): group, seed, chip, status, accuracy, hyperparameters. */
+  getOutcomes(sweepId: string): Promise<TrialOutcome[]>;
   /** Learning curves of the given trials (missing ids are left out). */
   getCurves(trialIds: string[]): Promise<TrialCurve[]>;
   /**

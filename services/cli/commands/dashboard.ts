@@ -4,7 +4,7 @@ import { COMMANDS } from '../commands.ts';
 import { ValidationError } from '../../../shared/contracts/index.ts';
 import { listen } from '../../../shared/http/index.ts';
 import { createEmbeddedStore, createMongoStore, type Store } from '../../../shared/store/index.ts';
-import { createResultsApp } from '../../results/api.ts';
+import { createResultsApp } from '../../../shared/results-app/app.ts';
 
 interface DashboardOptions {
   store?: string;

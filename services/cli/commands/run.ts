@@ -9,7 +9,8 @@ import { DEFAULT_QUEUE_PREFIX, SPEC_MAX_BYTES, TooLargeError, ValidationError, t
 import { positiveWorkers } from '../options.ts';
 import { closeRedis, createRedis, assertNoEviction } from '../../../shared/clients/redis.ts';
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../../shared/queue/queues.ts';
-import { createEmbeddedStore, createMongoStore, type ResultStore, type SweepSummary } from '../../../shared/store/index.ts';
+import { createEmbeddedStore, createMongoStore, type ResultStore } from '../../../shared/store/index.ts';
+import { readAnalyzedSummary, type AnalyzedSummary } from '../../../shared/results-app/analyzed-summary.ts';
 import { runSweepEmbedded, type EmbeddedProgress } from '../../../shared/sweep/embedded.ts';
 import { parseSpecText, planSweep, type SweepPlan } from '../../../shared/sweep/plan.ts';
 import { SweepScheduler } from '../../../shared/sweep/scheduler.ts';
@@ -208,7 +209,7 @@ function progressBar(enabled: boolean): Bar {
 }
 
 async function report(plan: SweepPlan, results: readonly TrialResult[], executed: number, store: ResultStore, json: boolean): Promise<void> {
-  const summary = await store.getSummary(plan.sweepId);
+  const summary = await readAnalyzedSummary(store, plan.sweepId);
   if (json) {
     const byId = new Map(results.map((r) => [r.trialId, r]));
     const trials = plan.trials.map(({ trialId, config }) => {
@@ -228,7 +229,7 @@ const ms = (v: number | null | undefined) =>
   v === null || v === undefined ? '–' : v >= 60_000 ? `${(v / 60_000).toFixed(1)} min` : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`;
 
 /** method × mode: accuracy mean ± sd over chips and seeds, worst chip, cost. */
-export function summaryTable(plan: SweepPlan, summary: SweepSummary, executed: number): string {
+export function summaryTable(plan: SweepPlan, summary: AnalyzedSummary, executed: number): string {
   const table = new Table({
     head: ['method', 'mode', 'trials', 'test acc. % (mean ± sd)', 'median', 'worst chip %', 'chips', 'failed', 'wall/trial', 'chip time/trial', 'energy/trial'],
     style: { head: [], border: [] },

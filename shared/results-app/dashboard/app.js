@@ -114,7 +114,7 @@ function renderManager(s) {
   const g = s.groups.find((x) => x.method === r.method && x.mode === r.mode);
   $('#c-method').textContent = r.method;
   $('#c-measure').textContent = `${r.mode} · needs ${r.measurement}`;
-  $('#c-acc').textContent = `${pct(r.meanAccuracy)} % ± ${pct(r.deviceSpread)}`;
+  $('#c-acc').textContent = `${pct(r.meanAccuracy)} % ${r.spread.text}`;
   $('#c-acc-sub').textContent = r.chips > 0 ? `across ${r.chips} chips · median ${pct(g?.accuracy.median)} %` : `across ${g?.accuracy.count ?? 0} runs`;
   $('#c-worst').textContent = r.worstDevice ? `${pct(r.worstDevice.meanAccuracy)} %` : '–';
   $('#c-worst-sub').textContent = r.worstDevice ? `chip ${r.worstDevice.mismatchSeed} (mismatch seed)` : 'no chip evaluations';

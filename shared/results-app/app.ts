@@ -3,11 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../../shared/contracts/index.ts';
-import { parseOrThrow } from '../../shared/contracts/validate.ts';
-import { errorHandler, healthRoutes, notFound } from '../../shared/http/index.ts';
-import type { Logger } from '../../shared/process/index.ts';
-import type { ResultStore, TrialQuery, TrialRow } from '../../shared/store/index.ts';
+import { NotFoundError } from '../contracts/index.ts';
+import { parseOrThrow } from '../contracts/validate.ts';
+import { errorHandler, healthRoutes, notFound } from '../http/index.ts';
+import type { Logger } from '../process/index.ts';
+import type { ResultStore, TrialQuery, TrialRow } from '../store/index.ts';
 
 /**
  * The results service's HTTP API and dashboard (express 5: async handlers' errors reach the
