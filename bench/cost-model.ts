@@ -50,11 +50,11 @@ if (values.calibrate) {
       const measured: number[] = [];
       const estimated: number[] = [];
       // one run first so that compilation (JIT) is not counted in the first size
-      runTrial(TrialConfig.parse({ method, mode, dataset, training: { epochs: 1 } }));
+      await runTrial(TrialConfig.parse({ method, mode, dataset, training: { epochs: 1 } }));
       for (const s of sizes) {
         const config = TrialConfig.parse({ method, mode, dataset, training: { epochs: s.epochs }, evaluateOnChips: s.evaluateOnChips });
         const start = cpuMsNow();
-        const result = runTrial(config);
+        const result = await runTrial(config);
         measured.push(cpuMsNow() - start);
         estimated.push(estimateTrialCost(config as unknown as Record<string, unknown>).cpuMs);
         if (result.status !== 'completed') process.stdout.write(`  (${method} ${mode}: ${result.status} ${result.error ?? ''})\n`);
