@@ -80,6 +80,37 @@ describe('trial session', () => {
   });
 });
 
+describe('divergence: one status for every method and mode', () => {
+  const methods = ['surrogate', 'spike-time', 'eventprop'] as const;
+  const modes = ['simulation', 'in-the-loop', 'transfer'] as const;
+  const small = (method: string, mode: string, learningRate: number) =>
+    parseTrialConfig({
+      method,
+      mode,
+      seed: 1,
+      dataset: { trainSize: 40, validationSize: 20, testSize: 20 },
+      training: { epochs: 2, batchSize: 20, learningRate },
+    });
+
+  for (const method of methods) {
+    for (const mode of modes) {
+      for (const learningRate of [1e300, 1.7e308]) {
+        it(`${method}, ${mode}, lr ${learningRate}: diverged in epoch 1 with the reason, finite parameters kept`, () => {
+          const r = runTrial(small(method, mode, learningRate));
+          expect(r.status).toBe('diverged');
+          expect(r.error).toMatch(/^diverged at epoch 1, minibatch 1: (exploding|non-finite) (weight|loss|gradient)/);
+          expect(r.epochs).toHaveLength(1);
+          expect(() => TrialResult.parse(r)).not.toThrow();
+        });
+      }
+    }
+  }
+
+  it('a sound learning rate is not mistaken for divergence', () => {
+    for (const method of methods) expect(runTrial(small(method, 'simulation', 0.005)).status).toBe('completed');
+  });
+});
+
 describe('trial config validation', () => {
   it('names the field path of a bad value', async () => {
     const bad = (input: unknown) => {

@@ -7,7 +7,14 @@
  * of `batchSize`, one Adam step each at learning rate η·decay^(epoch−1) — and then measures
  * validation accuracy. The best-validation parameters are kept (ties keep the earlier epoch);
  * training stops after `epochs`, after `earlyStoppingPatience` epochs without improvement, or
- * when a loss or gradient is not finite (status `diverged`, the step is not applied).
+ * when training diverges (status `diverged`, the reason names the epoch and minibatch): the
+ * same test for every method and mode, in this loop, after each minibatch —
+ *   - the loss or a gradient is not finite, or the mean loss per sample exceeds
+ *     LOSS_LIMIT (the step is not applied);
+ *   - after the step a weight is not finite, or |w| > WEIGHT_LIMIT_FACTOR · max(1, max|w₀|)
+ *     for its tensor's initial weights w₀ (the step is undone).
+ * The parameters therefore stay those of the last sound step, and the diverged epoch's
+ * validation accuracy is measured on them.
  * `finish` restores the best parameters and measures train/validation/test accuracy and the
  * chip evaluations. A checkpoint holds everything needed to continue bit-identically.
  *
@@ -69,6 +76,39 @@ function toJson(params: Readonly<Record<string, Float64Array>>): Record<string, 
   return out;
 }
 
+/**
+ * Mean loss per sample above which training counts as exploded. Every method's loss is a
+ * cross-entropy over 3 classes (ln 3 ≈ 1.1 at chance) plus small regularisers, so a sound
+ * trial stays orders of magnitude below this.
+ */
+export const LOSS_LIMIT = 1e6;
+/** A weight beyond this multiple of its tensor's initial scale, max(1, max|w₀|), counts as exploded. */
+export const WEIGHT_LIMIT_FACTOR = 1e6;
+
+/** Largest |w| allowed per tensor: WEIGHT_LIMIT_FACTOR · max(1, max|w₀|). */
+function weightLimits(params: Readonly<Record<string, Float64Array>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, p] of Object.entries(params)) {
+    let scale = 1;
+    for (let i = 0; i < p.length; i++) if (Math.abs(p[i]!) > scale) scale = Math.abs(p[i]!);
+    out[name] = WEIGHT_LIMIT_FACTOR * scale;
+  }
+  return out;
+}
+
+/** The first weight that is not finite or beyond its tensor's limit, as text; null when all are sound. */
+function unsoundWeight(params: Readonly<Record<string, Float64Array>>, limits: Readonly<Record<string, number>>): string | null {
+  for (const [name, p] of Object.entries(params)) {
+    const limit = limits[name] ?? Infinity;
+    for (let i = 0; i < p.length; i++) {
+      const w = p[i]!;
+      if (!Number.isFinite(w)) return `non-finite weight ${name}[${i}] = ${w}`;
+      if (Math.abs(w) > limit) return `exploding weight ${name}[${i}] = ${w} (limit ${limit.toExponential(1)})`;
+    }
+  }
+  return null;
+}
+
 function allFinite(params: Readonly<Record<string, Float64Array>>): string | null {
   for (const [name, p] of Object.entries(params)) {
     for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i]!)) return `${name}[${i}] = ${p[i]}`;
@@ -87,6 +127,9 @@ class Session implements TrialSession {
   private readonly validation: PreparedData;
   private readonly test: PreparedData;
   private readonly bestParams: Record<string, Float64Array>;
+  /** Parameters before the current step (to undo a step that made a weight explode). */
+  private readonly previousParams: Record<string, Float64Array>;
+  private readonly weightLimits: Record<string, number>;
   private readonly order: Int32Array;
   private readonly epochs: EpochMetrics[] = [];
   private bestEpoch = 0;
@@ -115,7 +158,13 @@ class Session implements TrialSession {
     this.orderRng = streamFor(config.seed, 'minibatch-order');
     this.order = new Int32Array(this.train.size);
     this.bestParams = {};
-    for (const [name, p] of Object.entries(this.model.params)) this.bestParams[name] = Float64Array.from(p);
+    this.previousParams = {};
+    for (const [name, p] of Object.entries(this.model.params)) {
+      this.bestParams[name] = Float64Array.from(p);
+      this.previousParams[name] = Float64Array.from(p);
+    }
+    // From the initial weights (the same stream whether or not this session resumes).
+    this.weightLimits = weightLimits(this.model.params);
     if (resumeFrom) this.restore(resumeFrom);
   }
 
@@ -179,18 +228,32 @@ class Session implements TrialSession {
     let seen = 0;
     for (let start = 0; start < n; start += t.batchSize) {
       const count = Math.min(t.batchSize, n - start);
+      const where = `epoch ${epoch}, minibatch ${start / t.batchSize + 1}`;
       const stats = await this.runtime.lossAndGradient(this.train, this.order, start, count);
-      const bad = !Number.isFinite(stats.lossSum) ? `loss ${stats.lossSum}` : allFinite(this.model.grads);
+      const badGradient = allFinite(this.model.grads);
+      const bad = !Number.isFinite(stats.lossSum)
+        ? `non-finite loss ${stats.lossSum}`
+        : stats.lossSum / count > LOSS_LIMIT
+          ? `exploding loss ${(stats.lossSum / count).toExponential(3)} per sample (limit ${LOSS_LIMIT.toExponential(0)})`
+          : badGradient === null
+            ? null
+            : `non-finite gradient ${badGradient}`;
       if (bad !== null) {
-        this.stopReason = 'diverged';
-        this.problem = `epoch ${epoch}, minibatch ${start / t.batchSize + 1}: non-finite ${bad.startsWith('loss') ? bad : `gradient ${bad}`}`;
+        this.diverge(`${where}: ${bad}`);
+        break;
+      }
+      copyParams(this.model.params, this.previousParams);
+      this.adam.update(this.model.grads, learningRate);
+      this.model.afterStep?.();
+      const badWeight = unsoundWeight(this.model.params, this.weightLimits);
+      if (badWeight !== null) {
+        copyParams(this.previousParams, this.model.params);
+        this.diverge(`${where}: ${badWeight} after the step (step undone)`);
         break;
       }
       lossSum += stats.lossSum;
       correct += stats.correct;
       seen += count;
-      this.adam.update(this.model.grads, learningRate);
-      this.model.afterStep?.();
     }
     const validationAccuracy = await this.runtime.accuracy(this.validation, 'validation');
     if (validationAccuracy > this.bestValidationAccuracy) {
@@ -215,6 +278,11 @@ class Session implements TrialSession {
       else if (t.earlyStoppingPatience > 0 && this.epochsWithoutImprovement >= t.earlyStoppingPatience) this.stopReason = 'early-stopping';
     }
     return metrics;
+  }
+
+  private diverge(reason: string): void {
+    this.stopReason = 'diverged';
+    this.problem = `diverged at ${reason}`;
   }
 
   checkpoint(): TrialCheckpoint {
