@@ -95,8 +95,8 @@ describe('divergence: one status for every method and mode', () => {
   for (const method of methods) {
     for (const mode of modes) {
       for (const learningRate of [1e300, 1.7e308]) {
-        it(`${method}, ${mode}, lr ${learningRate}: diverged in epoch 1 with the reason, finite parameters kept`, () => {
-          const r = runTrial(small(method, mode, learningRate));
+        it(`${method}, ${mode}, lr ${learningRate}: diverged in epoch 1 with the reason, finite parameters kept`, async () => {
+          const r = await runTrial(small(method, mode, learningRate));
           expect(r.status).toBe('diverged');
           expect(r.error).toMatch(/^diverged at epoch 1, minibatch 1: (exploding|non-finite) (weight|loss|gradient)/);
           expect(r.epochs).toHaveLength(1);
@@ -106,8 +106,8 @@ describe('divergence: one status for every method and mode', () => {
     }
   }
 
-  it('a sound learning rate is not mistaken for divergence', () => {
-    for (const method of methods) expect(runTrial(small(method, 'simulation', 0.005)).status).toBe('completed');
+  it('a sound learning rate is not mistaken for divergence', async () => {
+    for (const method of methods) expect((await runTrial(small(method, 'simulation', 0.005))).status).toBe('completed');
   });
 });
 
