@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const MethodName = z.enum(['surrogate', 'spike-time', 'eventprop']);
 export type MethodName = z.infer<typeof MethodName>;
 
-export const Mode = z.enum(['simulation', 'in-the-loop', 'transfer']);
+export const Mode = z.enum(['simulation', 'in-the-loop', 'transfer', 'robust-transfer']);
 export type Mode = z.infer<typeof Mode>;
 
 const int = () => z.number().int();
@@ -74,9 +74,28 @@ export const ChipCalibrationConfig = z
     probeRepeats: int().min(1).max(1024).default(16),
     /** Bits of the per-neuron trim DAC (BSS-2 capacitive memory: 10). */
     trimBits: int().min(1).max(16).default(10),
+    /**
+     * Conditions the calibration was made at (°C, hours of operation): its trims compensate the
+     * drift there and only there (chip README, "Operating conditions"). Recalibrating = setting
+     * these to the operating `chip.temperatureC` / `chip.ageHours`.
+     */
+    temperatureC: z.number().min(-60).max(150).default(25),
+    ageHours: nonNegative().default(0),
   })
   .strict();
 export type ChipCalibrationConfig = z.infer<typeof ChipCalibrationConfig>;
+
+/**
+ * Size of the temperature and ageing drift (shared/engine/chip/conditions.ts): 1 = the
+ * documented per-circuit coefficients, 0 = a chip that does not drift.
+ */
+export const ChipDriftConfig = z
+  .object({
+    temperatureScale: nonNegative().default(1),
+    ageingScale: nonNegative().default(1),
+  })
+  .strict();
+export type ChipDriftConfig = z.infer<typeof ChipDriftConfig>;
 
 /**
  * A device instance of the emulated BrainScaleS-2-like chip. `mismatchSeed` draws the frozen
@@ -92,6 +111,11 @@ export const ChipConfig = z
     mismatch: ChipMismatchConfig.prefault({}),
     noise: ChipNoiseConfig.prefault({}),
     calibration: ChipCalibrationConfig.prefault({}),
+    /** Operating temperature, °C (25 = the reference the mismatch is drawn at, and the default calibration temperature). */
+    temperatureC: z.number().min(-60).max(150).default(25),
+    /** Hours of operation the chip has aged (0 = as calibrated by default). */
+    ageHours: nonNegative().default(0),
+    drift: ChipDriftConfig.prefault({}),
     /**
      * Model weight per step of the 6-bit synapse (integers −63…63); weights beyond ±63 steps are
      * clipped. `auto`: per layer, the largest |w| maps to 63 (nothing clips).
