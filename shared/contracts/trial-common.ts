@@ -149,6 +149,37 @@ export const TrainingConfig = z
   .strict();
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 
+/**
+ * `mode: robust-transfer` (shared/engine/chip/robust.ts): trained in simulation on sampled
+ * devices — a fresh chip (mismatch draw, trial noise, 6-bit weights, temperature and age drawn
+ * from the ranges below) per minibatch or per epoch — optionally against a worst-case relative
+ * weight perturbation; then deployed on `chip` like `transfer`. Ignored by the other modes.
+ */
+export const RobustTransferConfig = z
+  .object({
+    /** When a new device is drawn for training. */
+    resample: z.enum(['minibatch', 'epoch']).default('minibatch'),
+    /** Mismatch σ of the sampled devices, × `chip.mismatchScale` (> 1 trains against a wider spread). */
+    mismatchScale: nonNegative().default(1),
+    /** Trial-to-trial noise of the sampled devices, × `chip.noiseScale`. */
+    noiseScale: nonNegative().default(1),
+    /** Sampled temperature: uniform in `chip.temperatureC` ± this, °C. */
+    temperatureSpreadC: nonNegative().default(0),
+    /** Sampled age: uniform in [`chip.ageHours`, `chip.ageHours` + this], hours. */
+    ageSpreadHours: nonNegative().default(0),
+    /**
+     * Relative size ζ of the worst-case weight perturbation (each weight moved by ζ·|w| up the
+     * loss gradient, one signed step in the style of Büchel et al. 2021); 0 = off.
+     */
+    adversarialRelativeStep: nonNegative().default(0),
+    /** Weight β of the perturbed loss's gradient: g = g(w) + β g(w + δ*). */
+    adversarialWeight: nonNegative().default(1),
+    /** Validation (the kept epoch) on this many sampled devices, none of them a deployment chip; 0 = in simulation. */
+    validationChips: int().min(0).max(16).default(3),
+  })
+  .strict();
+export type RobustTransferConfig = z.infer<typeof RobustTransferConfig>;
+
 /** Fields every method shares. Method-specific blocks are added per method below. */
 export const trialCommonShape = {
   mode: Mode.default('simulation'),
@@ -158,5 +189,6 @@ export const trialCommonShape = {
   chip: ChipConfig.prefault({}),
   /** Mismatch seeds of further chips the trained network is evaluated on. */
   evaluateOnChips: z.array(int().nonnegative()).default([]),
+  robustTransfer: RobustTransferConfig.prefault({}),
 };
 

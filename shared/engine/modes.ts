@@ -10,8 +10,9 @@
  */
 import { NotImplementedError } from '../contracts/errors.ts';
 import type { Mode, TrialConfig } from '../contracts/trial.ts';
-import type { MethodModel, PreparedData } from './methods/types.ts';
+import type { BatchStats, MethodModel, PreparedData } from './methods/types.ts';
 import { inTheLoopMode, simulationWithChipsMode, transferMode } from './chip/modes.ts';
+import { robustTransferMode } from './chip/robust.ts';
 
 /** Chip costs of a trial (all zero in simulation). */
 export interface ChipCosts {
@@ -27,6 +28,10 @@ export interface ModeRuntime {
   beforeEvaluation?(): void;
   /** Called instead of `beforeEvaluation` before the final test/validation/train accuracies. */
   beforeFinalEvaluation?(): void;
+  /** Replaces `model.lossAndGradient` for training minibatches (e.g. a device sampled per minibatch). */
+  lossAndGradient?(data: PreparedData, order: Int32Array, start: number, count: number): BatchStats;
+  /** Replaces the validation accuracy of the trial loop (e.g. a mean over sampled devices). */
+  validationAccuracy?(data: PreparedData): number;
   /** Test accuracy of the trained model on the chip with `mismatchSeed`; absent = not supported. */
   evaluateOnChip?(mismatchSeed: number, test: PreparedData): number;
   costs(): ChipCosts;
@@ -64,6 +69,7 @@ export const MODES: Partial<Record<Mode, ModeDefinition>> = {
   simulation: simulationWithChipsMode,
   'in-the-loop': inTheLoopMode,
   transfer: transferMode,
+  'robust-transfer': robustTransferMode,
 };
 
 export function modeFor(config: TrialConfig): ModeDefinition {

@@ -179,7 +179,9 @@ class Session implements TrialSession {
     let seen = 0;
     for (let start = 0; start < n; start += t.batchSize) {
       const count = Math.min(t.batchSize, n - start);
-      const stats = this.model.lossAndGradient(this.train, this.order, start, count);
+      const stats = this.runtime.lossAndGradient
+        ? this.runtime.lossAndGradient(this.train, this.order, start, count)
+        : this.model.lossAndGradient(this.train, this.order, start, count);
       const bad = !Number.isFinite(stats.lossSum) ? `loss ${stats.lossSum}` : allFinite(this.model.grads);
       if (bad !== null) {
         this.stopReason = 'diverged';
@@ -193,7 +195,7 @@ class Session implements TrialSession {
       this.model.afterStep?.();
     }
     this.runtime.beforeEvaluation?.();
-    const validationAccuracy = accuracyOf(this.model, this.validation);
+    const validationAccuracy = this.runtime.validationAccuracy ? this.runtime.validationAccuracy(this.validation) : accuracyOf(this.model, this.validation);
     if (validationAccuracy > this.bestValidationAccuracy) {
       this.bestValidationAccuracy = validationAccuracy;
       this.bestEpoch = epoch;
