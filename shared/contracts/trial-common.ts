@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OperationConfig } from './operation.ts';
 
 /**
  * The parts of a TrialConfig every method shares. Times are in milliseconds of *model*
@@ -190,5 +191,7 @@ export const trialCommonShape = {
   /** Mismatch seeds of further chips the trained network is evaluated on. */
   evaluateOnChips: z.array(int().nonnegative()).default([]),
   robustTransfer: RobustTransferConfig.prefault({}),
+  /** Deployment over a schedule of temperatures and ages, with maintenance policies (empty = none). */
+  operation: OperationConfig.prefault({}),
 };
 

@@ -58,12 +58,12 @@ export interface CoefficientDistribution {
  * time constants shorten a little, synapse gains drop. Assumptions.
  */
 export const TEMPERATURE_COEFFICIENTS: Readonly<Record<DriftParameter, CoefficientDistribution>> = {
-  vThreshold: { mean: -0.0015, sd: 0.0008 },
-  vLeak: { mean: 0.0005, sd: 0.0005 },
-  vReset: { mean: 0.0005, sd: 0.0005 },
-  tauMemMs: { mean: -0.004, sd: 0.002 },
-  tauSynMs: { mean: -0.002, sd: 0.001 },
-  weightGain: { mean: -0.002, sd: 0.001 },
+  vThreshold: { mean: -0.0015, sd: 0.0015 },
+  vLeak: { mean: 0.0005, sd: 0.001 },
+  vReset: { mean: 0.0005, sd: 0.001 },
+  tauMemMs: { mean: -0.004, sd: 0.004 },
+  tauSynMs: { mean: -0.002, sd: 0.003 },
+  weightGain: { mean: -0.002, sd: 0.002 },
 };
 
 /**
