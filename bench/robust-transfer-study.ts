@@ -13,7 +13,8 @@
  *       [--epochs 20] [--train-size 3000] [--chips 5] [--variants plain,wide] [--json out.json]
  *
  * Variants: `plain` (a fresh device per minibatch from the chip model's own distributions),
- * `wide` (mismatch σ × 1.5), `adversarial` (plain + worst-case relative weight step ζ = 0.05).
+ * `wide` (mismatch σ × 1.5), `wider` (× 2), `adversarial` (plain + worst-case relative weight
+ * step ζ = 0.05), `wide-adversarial` (both).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -41,6 +42,8 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   plain: {},
   wide: { mismatchScale: 1.5 },
   adversarial: { adversarialRelativeStep: 0.05 },
+  wider: { mismatchScale: 2 },
+  'wide-adversarial': { mismatchScale: 1.5, adversarialRelativeStep: 0.05 },
 };
 const variants = values.variants.split(',');
 for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant '${v}' (${Object.keys(VARIANTS).join(', ')})`);
