@@ -25,6 +25,7 @@ import {
   type Moments,
 } from './aggregates.ts';
 import type { Database, Doc, DocCollection, UpdateOp } from './collection.ts';
+import { fieldSummaryOf, type FieldRow, type FieldSummary } from './field.ts';
 import type {
   GroupSummary,
   ResultStore,
@@ -520,6 +521,23 @@ export class Store implements ResultStore {
           .sort((a, b) => a.epoch - b.epoch),
       }))
       .sort((a, b) => a.method.localeCompare(b.method) || a.mode.localeCompare(b.mode));
+  }
+
+  async getFieldSummary(sweepId: string): Promise<FieldSummary> {
+    const rows: FieldRow[] = [];
+    const page = 500;
+    for (let skip = 0; ; skip += page) {
+      const docs = await this.trials.find(
+        { sweepIds: sweepId, status: 'completed', 'result.operation': { $exists: true } },
+        { sort: { _id: 1 }, skip, limit: page, projection: { method: 1, mode: 1, 'result.operation': 1 } },
+      );
+      for (const d of docs) {
+        const operation = (d.result as { operation?: FieldRow['operation'] } | undefined)?.operation;
+        if (operation) rows.push({ method: String(d.method), mode: String(d.mode), operation });
+      }
+      if (docs.length < page) break;
+    }
+    return fieldSummaryOf(rows);
   }
 
   async getSummary(sweepId: string): Promise<SweepSummary> {

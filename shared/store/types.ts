@@ -189,6 +189,9 @@ export interface SweepListItem {
   axes: string[];
 }
 
+export type { FieldSummary } from './field.ts';
+import type { FieldSummary } from './field.ts';
+
 export interface ResultStore {
   /** The single write path. Idempotent. Throws ServiceUnavailableError when the database is unreachable. */
   apply(message: ResultsMessage): Promise<void>;
@@ -198,6 +201,8 @@ export interface ResultStore {
   /** Final results (with epochs) of the given trial ids that have finished; for resume. */
   getResults(trialIds: string[]): Promise<TrialResult[]>;
   getSummary(sweepId: string): Promise<SweepSummary>;
+  /** Field-conditions views (accuracy vs temperature / age, maintenance policy costs) of the sweep's trials with an operation study (./field.ts). */
+  getFieldSummary(sweepId: string): Promise<FieldSummary>;
   /** Learning curves of the given trials (missing ids are left out). */
   getCurves(trialIds: string[]): Promise<TrialCurve[]>;
   /**
