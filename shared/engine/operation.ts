@@ -4,7 +4,8 @@
  * condition, and what each maintenance policy recovers and costs there.
  *
  * Conditions: each temperature of the schedule at the deployment age, and each age at the
- * deployment temperature (duplicates once). Every evaluation uses the noise stream
+ * deployment temperature (duplicates once; a condition on both lists is evaluated once and
+ * reported on both). Every evaluation uses the noise stream
  * `streamFor(seed, 'operation-noise:<mismatchSeed>')` afresh, so conditions and policies are
  * compared on the same noise. Policies (costs = the policy's own chip work, never the test run):
  *
@@ -238,9 +239,17 @@ export function runOperation(inputs: OperationInputs): OperationResult {
   const { config, model } = inputs;
   const op = new Operation(inputs);
   const deploymentAccuracy = op.apply('none', { axis: 'temperature', temperatureC: config.chip.temperatureC, ageHours: config.chip.ageHours }).testAccuracy;
+  // a condition on both schedules (the deployment temperature at the deployment age) runs once
+  const done = new Map<string, PolicyOutcome>();
+  const once = (p: MaintenancePolicy, c: Condition): PolicyOutcome => {
+    const key = `${p}:${c.temperatureC}:${c.ageHours}`;
+    let outcome = done.get(key);
+    if (!outcome) done.set(key, (outcome = op.apply(p, c)));
+    return outcome;
+  };
   const conditions: ConditionOutcome[] = conditionsOf(config).map((c) => ({
     ...c,
-    policies: config.operation.policies.map((p) => op.apply(p, c)),
+    policies: config.operation.policies.map((p) => once(p, c)),
   }));
   model.setSubstrate?.(null);
   return { conditions, ...summarise(deploymentAccuracy, config.operation.tolerancePoints, config.chip.temperatureC, conditions) };
