@@ -204,7 +204,7 @@ export function measurementOf(method: string): GroupSummary['measurement'] {
   return method === 'surrogate' ? 'dense membrane traces' : 'spike times only';
 }
 
-const ON_CHIP_MODES = new Set(['in-the-loop', 'transfer']);
+const ON_CHIP_MODES = new Set(['in-the-loop', 'transfer', 'robust-transfer']);
 
 /** ROI of every group against its transfer baseline (see the module comment for the formulas). */
 export function roiOf(group: GroupSummary, groups: readonly GroupSummary[]): Roi | null {
@@ -236,7 +236,7 @@ const pct = (x: number) => (100 * x).toFixed(1);
 const label = (g: { method: string; mode: string }) => `${g.method} (${g.mode})`;
 
 /**
- * The recommended group: among groups that ran on chips (in-the-loop, transfer; all groups if
+ * The recommended group: among groups that ran on chips (in-the-loop, transfer, robust-transfer; all groups if
  * none did) with a completed trial, the highest mean test accuracy; ties go to the lower mean
  * wall time. It is compared with the best group of another method (else the next group) on
  * mean hardware time when both used the chip, else on mean wall time.

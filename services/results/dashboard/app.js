@@ -14,7 +14,7 @@ const pct = (x) => (x === null || x === undefined ? '–' : (100 * x).toFixed(1)
 const num = (x, d = 1) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));
 const label = (g) => `${g.method} (${g.mode})`;
 const METHOD_COLORS = { surrogate: '#1f6feb', 'spike-time': '#d97706', eventprop: '#16a34a' };
-const MODE_SHADE = { simulation: 0.45, 'in-the-loop': 1, transfer: 0.7 };
+const MODE_SHADE = { simulation: 0.45, 'in-the-loop': 1, transfer: 0.7, 'robust-transfer': 0.85 };
 function colorOf(g) {
   const base = METHOD_COLORS[g.method] || '#6b7280';
   const a = MODE_SHADE[g.mode] ?? 1;
