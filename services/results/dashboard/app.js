@@ -376,7 +376,7 @@ async function route() {
 
 // ------------------------------------------------------------------ field conditions
 // Shown only for sweeps whose trials ran an operation study (config.operation): accuracy vs
-// temperature and vs age per method × mode (mean, band = ± sd over trials, i.e. chips and seeds),
+// temperature and vs age per method × mode (mean, dashed = ± sd over trials, i.e. chips and seeds),
 // and each maintenance policy's chip time against the accuracy it kept (GET /api/sweeps/:id/field).
 
 function fieldSkeleton() {
@@ -404,8 +404,10 @@ function fieldSeries(curves, policy) {
     const name = label(g);
     names.push(name);
     const pts = c.points.filter((p) => p.accuracy.mean !== null);
-    series.push({ name: `${name} band`, type: 'line', data: pts.map((p) => [p.x, 100 * (p.accuracy.mean - (p.accuracy.sd ?? 0))]), stack: name, symbol: 'none', lineStyle: { opacity: 0 }, tooltip: { show: false } });
-    series.push({ name: `${name} band`, type: 'line', data: pts.map((p) => [p.x, 200 * (p.accuracy.sd ?? 0)]), stack: name, symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color: colorOf(g), opacity: 0.15 }, tooltip: { show: false } });
+    // ± sd over trials as two faint dashed lines (a stacked band misdraws where sd is 0)
+    for (const sign of [-1, 1]) {
+      series.push({ name: `${name} ± sd`, type: 'line', data: pts.map((p) => [p.x, 100 * (p.accuracy.mean + sign * (p.accuracy.sd ?? 0))]), symbol: 'none', lineStyle: { color: colorOf(g), width: 1, type: 'dashed', opacity: 0.6 }, tooltip: { show: false } });
+    }
     series.push({ name, type: 'line', data: pts.map((p) => [p.x, 100 * p.accuracy.mean]), symbolSize: 6, lineStyle: { color: colorOf(g), width: 2 }, itemStyle: { color: colorOf(g) } });
   }
   return { series, names };
