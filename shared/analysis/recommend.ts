@@ -18,7 +18,7 @@ import { roiOf } from './roi.ts';
 import { headlineSpread } from './spreads.ts';
 import type { Confidence, PairedComparison, Recommendation, TrialOutcome } from './types.ts';
 
-const ON_CHIP_MODES = new Set(['in-the-loop', 'transfer']);
+const ON_CHIP_MODES = new Set(['in-the-loop', 'transfer', 'robust-transfer']);
 
 /** The group a sweep recommends and the group it is weighed against; null without a completed trial. */
 export function rankGroups(groups: readonly GroupSummary[]): { best: GroupSummary; runnerUp: GroupSummary | null } | null {

@@ -9,7 +9,9 @@
  *   `spike-time` (analytic time-to-first-spike gradients), `eventprop` (adjoint method).
  * - **mode**: where the forward pass runs: `simulation` (ideal model), `in-the-loop` (on an
  *   emulated chip, backward through the model), `transfer` (trained in simulation, deployed
- *   on a chip).
+ *   on a chip), `robust-transfer` (trained in simulation on sampled devices, then deployed).
+ * - **operating conditions**: a chip's temperature and hours of operation; it drifts with both,
+ *   and a calibration holds at the conditions it was made at.
  * - **chip** / device instance: one emulated analog chip, fixed by its mismatch seed.
  * - **mismatch seed**: the seed that draws a chip's frozen fixed-pattern deviations.
  * - **epoch**: one pass over the training split; validation accuracy is measured after each.

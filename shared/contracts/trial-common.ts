@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OperationConfig } from './operation.ts';
 
 /**
  * The parts of a TrialConfig every method shares. Times are in milliseconds of *model*
@@ -8,7 +9,7 @@ import { z } from 'zod';
 export const MethodName = z.enum(['surrogate', 'spike-time', 'eventprop']);
 export type MethodName = z.infer<typeof MethodName>;
 
-export const Mode = z.enum(['simulation', 'in-the-loop', 'transfer']);
+export const Mode = z.enum(['simulation', 'in-the-loop', 'transfer', 'robust-transfer']);
 export type Mode = z.infer<typeof Mode>;
 
 const int = () => z.number().int();
@@ -74,9 +75,28 @@ export const ChipCalibrationConfig = z
     probeRepeats: int().min(1).max(1024).default(16),
     /** Bits of the per-neuron trim DAC (BSS-2 capacitive memory: 10). */
     trimBits: int().min(1).max(16).default(10),
+    /**
+     * Conditions the calibration was made at (°C, hours of operation): its trims compensate the
+     * drift there and only there (chip README, "Operating conditions"). Recalibrating = setting
+     * these to the operating `chip.temperatureC` / `chip.ageHours`.
+     */
+    temperatureC: z.number().min(-60).max(150).default(25),
+    ageHours: nonNegative().default(0),
   })
   .strict();
 export type ChipCalibrationConfig = z.infer<typeof ChipCalibrationConfig>;
+
+/**
+ * Size of the temperature and ageing drift (shared/engine/chip/conditions.ts): 1 = the
+ * documented per-circuit coefficients, 0 = a chip that does not drift.
+ */
+export const ChipDriftConfig = z
+  .object({
+    temperatureScale: nonNegative().default(1),
+    ageingScale: nonNegative().default(1),
+  })
+  .strict();
+export type ChipDriftConfig = z.infer<typeof ChipDriftConfig>;
 
 /**
  * A device instance of the emulated BrainScaleS-2-like chip. `mismatchSeed` draws the frozen
@@ -92,6 +112,11 @@ export const ChipConfig = z
     mismatch: ChipMismatchConfig.prefault({}),
     noise: ChipNoiseConfig.prefault({}),
     calibration: ChipCalibrationConfig.prefault({}),
+    /** Operating temperature, °C (25 = the reference the mismatch is drawn at, and the default calibration temperature). */
+    temperatureC: z.number().min(-60).max(150).default(25),
+    /** Hours of operation the chip has aged (0 = as calibrated by default). */
+    ageHours: nonNegative().default(0),
+    drift: ChipDriftConfig.prefault({}),
     /**
      * Model weight per step of the 6-bit synapse (integers −63…63); weights beyond ±63 steps are
      * clipped. `auto`: per layer, the largest |w| maps to 63 (nothing clips).
@@ -125,6 +150,37 @@ export const TrainingConfig = z
   .strict();
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 
+/**
+ * `mode: robust-transfer` (shared/engine/chip/robust.ts): trained in simulation on sampled
+ * devices — a fresh chip (mismatch draw, trial noise, 6-bit weights, temperature and age drawn
+ * from the ranges below) per minibatch or per epoch — optionally against a worst-case relative
+ * weight perturbation; then deployed on `chip` like `transfer`. Ignored by the other modes.
+ */
+export const RobustTransferConfig = z
+  .object({
+    /** When a new device is drawn for training. */
+    resample: z.enum(['minibatch', 'epoch']).default('minibatch'),
+    /** Mismatch σ of the sampled devices, × `chip.mismatchScale` (> 1 trains against a wider spread). */
+    mismatchScale: nonNegative().default(1),
+    /** Trial-to-trial noise of the sampled devices, × `chip.noiseScale`. */
+    noiseScale: nonNegative().default(1),
+    /** Sampled temperature: uniform in `chip.temperatureC` ± this, °C. */
+    temperatureSpreadC: nonNegative().default(0),
+    /** Sampled age: uniform in [`chip.ageHours`, `chip.ageHours` + this], hours. */
+    ageSpreadHours: nonNegative().default(0),
+    /**
+     * Relative size ζ of the worst-case weight perturbation (each weight moved by ζ·|w| up the
+     * loss gradient, one signed step in the style of Büchel et al. 2021); 0 = off.
+     */
+    adversarialRelativeStep: nonNegative().default(0),
+    /** Weight β of the perturbed loss's gradient: g = g(w) + β g(w + δ*). */
+    adversarialWeight: nonNegative().default(1),
+    /** Validation (the kept epoch) on this many sampled devices, none of them a deployment chip; 0 = in simulation. */
+    validationChips: int().min(0).max(16).default(3),
+  })
+  .strict();
+export type RobustTransferConfig = z.infer<typeof RobustTransferConfig>;
+
 /** Fields every method shares. Method-specific blocks are added per method below. */
 export const trialCommonShape = {
   mode: Mode.default('simulation'),
@@ -134,5 +190,8 @@ export const trialCommonShape = {
   chip: ChipConfig.prefault({}),
   /** Mismatch seeds of further chips the trained network is evaluated on. */
   evaluateOnChips: z.array(int().nonnegative()).default([]),
+  robustTransfer: RobustTransferConfig.prefault({}),
+  /** Deployment over a schedule of temperatures and ages, with maintenance policies (empty = none). */
+  operation: OperationConfig.prefault({}),
 };
 

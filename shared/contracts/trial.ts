@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { NotImplementedError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 import { MethodName } from './trial-common.ts';
+import { OperationResult } from './operation.ts';
 import { SurrogateTrialConfig } from './methods/surrogate.ts';
 import { SpikeTimeTrialConfig } from './methods/spike-time.ts';
 import { EventPropTrialConfig } from './methods/eventprop.ts';
 
 export * from './trial-common.ts';
+export * from './operation.ts';
 
 const int = () => z.number().int();
 const nonNegative = () => z.number().nonnegative().finite();
@@ -110,6 +112,8 @@ export const TrialResult = z.object({
   /** Bytes the lab must read off the device per sample (spike events + membrane samples). */
   readoutBytesPerSample: nonNegative(),
   chipEvaluations: z.array(ChipEvaluation),
+  /** Accuracy per operating condition and maintenance policy (`config.operation`); absent when no schedule was set. */
+  operation: OperationResult.optional(),
   engineVersion: z.string(),
 });
 export type TrialResult = z.infer<typeof TrialResult>;

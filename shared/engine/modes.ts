@@ -13,6 +13,7 @@ import { NotImplementedError } from '../contracts/errors.ts';
 import type { Mode, TrialConfig } from '../contracts/trial.ts';
 import type { BatchStats, MethodModel, PreparedData } from './methods/types.ts';
 import { inTheLoopMode, simulationWithChipsMode, transferMode } from './chip/modes.ts';
+import { robustTransferMode } from './chip/robust.ts';
 
 /** Device costs of a trial (all zero when nothing ran on a device). */
 export interface ChipCosts {
@@ -54,6 +55,7 @@ export const MODES: Partial<Record<Mode, ModeDefinition>> = {
   simulation: simulationWithChipsMode,
   'in-the-loop': inTheLoopMode,
   transfer: transferMode,
+  'robust-transfer': robustTransferMode,
 };
 
 export function modeFor(config: TrialConfig): ModeDefinition {

@@ -23,12 +23,13 @@
  * `runTrial` catches it and returns that result.
  */
 import { SpikeSweepError } from '../contracts/errors.ts';
-import { parseTrialConfig, trialIdOf, TrialCheckpoint, type EpochMetrics, type TrialConfig, type TrialResult, type TrialStatus } from '../contracts/trial.ts';
+import { parseTrialConfig, trialIdOf, TrialCheckpoint, type EpochMetrics, type OperationResult, type TrialConfig, type TrialResult, type TrialStatus } from '../contracts/trial.ts';
 import { parseOrThrow } from '../contracts/validate.ts';
 import { generateYinYang } from './data/yinyang.ts';
 import { methodFor } from './methods/index.ts';
 import type { MethodModel, PreparedData } from './methods/types.ts';
 import { modeFor, type ModeRuntime } from './modes.ts';
+import { hasSchedule, runOperation } from './operation.ts';
 import { Adam, type AdamState } from './optim/adam.ts';
 import { streamFor, type Mt19937, type RandomState } from './random.ts';
 
@@ -309,6 +310,7 @@ class Session implements TrialSession {
     let validationAccuracy: number | null = null;
     let trainAccuracy: number | null = null;
     const chipEvaluations: { mismatchSeed: number; testAccuracy: number }[] = [];
+    let operation: OperationResult | undefined;
     if (status !== 'failed' && this.bestEpoch > 0) {
       try {
         copyParams(this.bestParams, this.model.params);
@@ -319,6 +321,17 @@ class Session implements TrialSession {
         trainAccuracy = await this.runtime.accuracy(this.train, 'final');
         for (const mismatchSeed of this.config.evaluateOnChips) {
           chipEvaluations.push({ mismatchSeed, testAccuracy: await this.runtime.evaluateOnChip!(mismatchSeed, this.test) });
+        }
+        if (hasSchedule(this.config.operation)) {
+          operation = await runOperation({
+            config: this.config,
+            model: this.model,
+            train: this.train,
+            test: this.test,
+            epochsRun: this.epochs.length,
+            // `retrain`: the same trial in the loop on the chip at the condition, without a schedule
+            retrain: (chip) => runTrial(parseTrialConfig({ ...this.config, mode: 'in-the-loop', chip, evaluateOnChips: [], operation: {} })),
+          });
         }
       } catch (e) {
         status = 'failed';
@@ -343,6 +356,7 @@ class Session implements TrialSession {
       chipRuns: costs.chipRuns,
       readoutBytesPerSample: costs.readoutBytesPerSample,
       chipEvaluations,
+      ...(operation ? { operation } : {}),
       engineVersion: ENGINE_VERSION,
     };
   }

@@ -101,6 +101,10 @@ export function createResultsApp(
     await sweepOr404(req.params.id);
     res.json(await store.getSummary(req.params.id));
   });
+  api.get('/sweeps/:id/field', async (req, res) => {
+    await sweepOr404(req.params.id);
+    res.json(await store.getFieldSummary(req.params.id));
+  });
   api.get('/sweeps/:id/trials', async (req, res) => {
     const q = query(TrialsQuery, req.query);
     res.json(await store.listTrials(req.params.id, q as TrialQuery));

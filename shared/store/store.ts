@@ -1,6 +1,7 @@
 import type { ResultsMessage, SweepRecord, TrialResult } from '../contracts/index.ts';
 import type { Database } from './collection.ts';
 import { collectionsOf } from './layout.ts';
+import type { FieldSummary } from './field.ts';
 import { SummaryReads } from './summary-reads.ts';
 import type { ResultStore, Stats, SweepListItem, SweepSummary, TrialCurve, TrialOutcome, TrialPage, TrialQuery } from './types.ts';
 import { WriteProtocol } from './write-protocol.ts';
@@ -66,6 +67,10 @@ export class Store implements ResultStore {
 
   getSummary(sweepId: string): Promise<SweepSummary> {
     return this.reads.getSummary(sweepId);
+  }
+
+  getFieldSummary(sweepId: string): Promise<FieldSummary> {
+    return this.reads.getFieldSummary(sweepId);
   }
 
   getOutcomes(sweepId: string): Promise<TrialOutcome[]> {

@@ -15,6 +15,7 @@ import type {
   TrialQuery,
   TrialRow,
 } from './types.ts';
+import { fieldSummaryOf, type FieldRow, type FieldSummary } from './field.ts';
 
 const TRIAL_ROW_DEFAULTS: Partial<TrialRow> = {
   sweepIds: [],
@@ -181,6 +182,24 @@ export class SummaryReads {
       }
       if (docs.length < pageSize) return out;
     }
+  }
+
+  /** Field-conditions views of the sweep's completed trials with an operation study (./field.ts). */
+  async getFieldSummary(sweepId: string): Promise<FieldSummary> {
+    const rows: FieldRow[] = [];
+    const page = 500;
+    for (let skip = 0; ; skip += page) {
+      const docs = await this.trials.find(
+        { sweepIds: sweepId, status: 'completed', 'result.operation': { $exists: true } },
+        { sort: { _id: 1 }, skip, limit: page, projection: { method: 1, mode: 1, 'result.operation': 1 } },
+      );
+      for (const d of docs) {
+        const operation = (d.result as { operation?: FieldRow['operation'] } | undefined)?.operation;
+        if (operation) rows.push({ method: String(d.method), mode: String(d.mode), operation });
+      }
+      if (docs.length < page) break;
+    }
+    return fieldSummaryOf(rows);
   }
 
   async getSummary(sweepId: string): Promise<SweepSummary> {

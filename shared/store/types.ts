@@ -145,6 +145,9 @@ export interface SweepListItem {
   axes: string[];
 }
 
+export type { FieldSummary } from './field.ts';
+import type { FieldSummary } from './field.ts';
+
 export interface ResultStore {
   /** The single write path. Idempotent. Throws ServiceUnavailableError when the database is unreachable. */
   apply(message: ResultsMessage): Promise<void>;
@@ -156,6 +159,8 @@ export interface ResultStore {
   getSummary(sweepId: string): Promise<SweepSummary>;
   /** One row per planned trial for the analysis (shared/analysis): group, seed, chip, status, accuracy, hyperparameters. */
   getOutcomes(sweepId: string): Promise<TrialOutcome[]>;
+  /** Field-conditions views (accuracy vs temperature / age, maintenance policy costs) of the sweep's trials with an operation study (./field.ts). */
+  getFieldSummary(sweepId: string): Promise<FieldSummary>;
   /** Learning curves of the given trials (missing ids are left out). */
   getCurves(trialIds: string[]): Promise<TrialCurve[]>;
   /**

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { planSweep } from './plan.ts';
 
 const dir = new URL('../../examples/', import.meta.url);
-const sizes: Record<string, number> = { 'quick-robustness.yaml': 24, 'full-robustness.yaml': 2250, 'surrogate-search.yaml': 96 };
+const sizes: Record<string, number> = { 'quick-robustness.yaml': 24, 'full-robustness.yaml': 2250, 'surrogate-search.yaml': 96, 'field-study.yaml': 18 };
 
 describe('examples/', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));

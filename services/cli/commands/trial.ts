@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('--method <method>', 'gradient method (surrogate, spike-time, eventprop)')
     .option('--seed <s>', 'training seed', nonNegativeInt('--seed'))
     .option('--epochs <e>', 'training.epochs', nonNegativeInt('--epochs'))
-    .option('--mode <mode>', 'simulation, in-the-loop or transfer')
+    .option('--mode <mode>', 'simulation, in-the-loop, transfer or robust-transfer')
     .option('--chip-seed <s>', 'chip.mismatchSeed: the emulated chip (device instance) trained on or deployed to', nonNegativeInt('--chip-seed'))
     .action(async (path: string | undefined, options: TrialOptions) => {
       const input: Record<string, unknown> = path === undefined ? {} : await readConfig(path);

@@ -18,11 +18,17 @@
  * the calibration trim (zero when uncalibrated). With spatial correlation ρ the per-neuron
  * deviates follow an AR(1) process along the neuron row (z_n = ρ z_{n−1} + √(1−ρ²) ε_n), which
  * keeps each marginal standard normal.
+ *
+ * Operating conditions (conditions.ts) add a per-circuit drift δ(T, h): the deviations a
+ * calibration sees and trims (`deviation`) are those at the calibration conditions, and
+ * `hardwareNeuronParams` adds what has drifted since, δ(T, h) − δ(T_cal, h_cal) (offsets in spans,
+ * factors exp(·) for τ); synapse gains carry their full drift exp(δ_g(T, h)).
  */
 import { SpikeSweepError } from '../../contracts/errors.ts';
 import type { ChipConfig } from '../../contracts/trial-common.ts';
 import type { NeuronParams } from '../discrete/lif.ts';
 import { streamFor } from '../random.ts';
+import { calibrationConditions, driftAt, driftCoefficients, driftSince, operatingConditions, type DriftCoefficients } from './conditions.ts';
 
 /** Neuron circuits of the chip (BSS-2: 512). */
 export const CHIP_NEURONS = 512;
@@ -121,6 +127,14 @@ export class ChipInstance {
   readonly z: NeuronTrims;
   /** Synapse gain factors, row-major [row · CHIP_NEURONS + column], frozen. */
   readonly synapseGain: Float64Array;
+  /** Frozen temperature and ageing coefficients per circuit (conditions.ts). */
+  readonly drift: DriftCoefficients;
+  /** Per parameter and circuit: drift at the calibration conditions (seen and trimmed by a calibration). */
+  private readonly driftAtCalibration: Record<NeuronParameter, Float64Array>;
+  /** Per parameter and circuit: drift since the calibration conditions, δ(T, h) − δ(T_cal, h_cal). */
+  private readonly sinceCalibration: Record<NeuronParameter, Float64Array>;
+  /** Per circuit: the synapse gain factor exp(δ_g(T, h)) of the synapses feeding it. */
+  private readonly gainDrift: Float64Array;
 
   constructor(config: ChipConfig) {
     this.mismatchSeed = config.mismatchSeed;
@@ -143,12 +157,35 @@ export class ChipInstance {
     this.synapseGain = new Float64Array(CHIP_SYNAPSE_ROWS * CHIP_NEURONS);
     const sdW = this.sd.weightGain;
     for (let i = 0; i < this.synapseGain.length; i++) this.synapseGain[i] = Math.max(0, 1 + sdW * rng.normal());
+
+    this.drift = driftCoefficients(config.mismatchSeed, config.drift, CHIP_NEURONS);
+    const now = operatingConditions(config);
+    const calibratedAt = calibrationConditions(config);
+    this.driftAtCalibration = zeroTrims();
+    this.sinceCalibration = zeroTrims();
+    this.gainDrift = new Float64Array(CHIP_NEURONS);
+    for (let c = 0; c < CHIP_NEURONS; c++) {
+      for (const p of NEURON_PARAMETERS) {
+        this.driftAtCalibration[p][c] = driftAt(this.drift, p, c, calibratedAt);
+        this.sinceCalibration[p][c] = driftSince(this.drift, p, c, now, calibratedAt);
+      }
+      this.gainDrift[c] = Math.exp(driftAt(this.drift, 'weightGain', c, now));
+    }
   }
 
-  /** The relative deviation of one parameter on neuron circuit `column` (offset / span, or gain − 1). */
+  /**
+   * The relative deviation of one parameter on neuron circuit `column` (offset / span, or gain − 1)
+   * at the calibration conditions: mismatch plus the drift there, what a calibration measures.
+   */
   deviation(parameter: NeuronParameter, column: number): number {
     const d = this.sd[parameter] * this.z[parameter][column]!;
-    return parameter === 'tauMemMs' || parameter === 'tauSynMs' ? Math.max(MIN_TAU_GAIN, 1 + d) - 1 : d;
+    const drift = this.driftAtCalibration[parameter][column]!;
+    return parameter === 'tauMemMs' || parameter === 'tauSynMs' ? Math.max(MIN_TAU_GAIN, 1 + d) * Math.exp(drift) - 1 : d + drift;
+  }
+
+  /** δ(T, h) − δ(T_cal, h_cal) of one parameter on circuit `column` (conditions.ts). */
+  driftSinceCalibration(parameter: NeuronParameter, column: number): number {
+    return this.sinceCalibration[parameter][column]!;
   }
 
   /**
@@ -166,18 +203,20 @@ export class ChipInstance {
       // a non-spiking neuron (ϑ = ∞) takes its voltage offsets in units of `fallbackSpan`
       const span = modelSpan === Infinity ? fallbackSpan : modelSpan;
       if (!(span > 0)) throw new SpikeSweepError('spikesweep:invalid-config', `neuron ${j}: threshold must lie above the leak potential`);
-      o.vThreshold[j] = model.vThreshold[j]! + (trims.vThreshold[c]! + this.deviation('vThreshold', c)) * span;
-      o.vLeak[j] = model.vLeak[j]! + (trims.vLeak[c]! + this.deviation('vLeak', c)) * span;
-      o.vReset[j] = model.vReset[j]! + (trims.vReset[c]! + this.deviation('vReset', c)) * span;
-      o.tauMemMs[j] = model.tauMemMs[j]! * (1 + trims.tauMemMs[c]!) * (1 + this.deviation('tauMemMs', c));
-      o.tauSynMs[j] = model.tauSynMs[j]! * (1 + trims.tauSynMs[c]!) * (1 + this.deviation('tauSynMs', c));
+      const since = this.sinceCalibration;
+      o.vThreshold[j] = model.vThreshold[j]! + (trims.vThreshold[c]! + this.deviation('vThreshold', c) + since.vThreshold[c]!) * span;
+      o.vLeak[j] = model.vLeak[j]! + (trims.vLeak[c]! + this.deviation('vLeak', c) + since.vLeak[c]!) * span;
+      o.vReset[j] = model.vReset[j]! + (trims.vReset[c]! + this.deviation('vReset', c) + since.vReset[c]!) * span;
+      o.tauMemMs[j] = model.tauMemMs[j]! * (1 + trims.tauMemMs[c]!) * (1 + this.deviation('tauMemMs', c)) * Math.exp(since.tauMemMs[c]!);
+      o.tauSynMs[j] = model.tauSynMs[j]! * (1 + trims.tauSynMs[c]!) * (1 + this.deviation('tauSynMs', c)) * Math.exp(since.tauSynMs[c]!);
     }
     return o;
   }
 
   /** The gain of the synapse from layer input `i` to layer neuron `j`. */
   gain(placement: LayerPlacement, i: number, j: number): number {
-    return this.synapseGain[(placement.rowOffset + i) * CHIP_NEURONS + placement.columnOffset + j]!;
+    const c = placement.columnOffset + j;
+    return this.synapseGain[(placement.rowOffset + i) * CHIP_NEURONS + c]! * this.gainDrift[c]!;
   }
 }
 

@@ -14,7 +14,7 @@ const pct = (x) => (x === null || x === undefined ? '–' : (100 * x).toFixed(1)
 const num = (x, d = 1) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));
 const label = (g) => `${g.method} (${g.mode})`;
 const METHOD_COLORS = { surrogate: '#1f6feb', 'spike-time': '#d97706', eventprop: '#16a34a' };
-const MODE_SHADE = { simulation: 0.45, 'in-the-loop': 1, transfer: 0.7 };
+const MODE_SHADE = { simulation: 0.45, 'in-the-loop': 1, transfer: 0.7, 'robust-transfer': 0.85 };
 function colorOf(g) {
   const base = METHOD_COLORS[g.method] || '#6b7280';
   const a = MODE_SHADE[g.mode] ?? 1;
@@ -344,6 +344,7 @@ async function refresh(sweepId, first) {
   renderAxis(summary);
   renderChips(summary);
   await renderTrials(sweepId);
+  await renderField(sweepId);
   const running = summary.status === 'running' || summary.byStatus.pending + summary.byStatus.running > 0;
   $('#live').hidden = !running;
   state.rendered = (state.rendered || 0) + 1;
@@ -371,6 +372,117 @@ async function route() {
   } catch (error) {
     showError(error);
   }
+}
+
+// ------------------------------------------------------------------ field conditions
+// Shown only for sweeps whose trials ran an operation study (config.operation): accuracy vs
+// temperature and vs age per method × mode (mean, dashed = ± sd over trials, i.e. chips and seeds),
+// and each maintenance policy's chip time against the accuracy it kept (GET /api/sweeps/:id/field).
+
+function fieldSkeleton() {
+  if ($('#field')) return;
+  $('#app').insertAdjacentHTML(
+    'beforeend',
+    `<section id="field" data-testid="field" hidden>
+      <h2>Field conditions: temperature, ageing, maintenance</h2>
+      <p class="muted" id="field-note"></p>
+      <div class="grid2">
+        <div class="panel"><div class="toolbar"><h3>Accuracy vs temperature (mean ± sd over chips)</h3><select id="field-policy"></select></div><div id="ch-field-temp" class="chart"></div></div>
+        <div class="panel"><h3>Accuracy vs age, hours of operation (mean ± sd over chips)</h3><div id="ch-field-age" class="chart"></div></div>
+        <div class="panel"><h3>Maintenance: chip time over the schedule vs worst accuracy kept</h3><div id="ch-field-cost" class="chart"></div></div>
+        <div class="panel"><h3>Policies per method × mode</h3><div class="scroll"><table id="field-policies"></table></div></div>
+      </div>
+    </section>`,
+  );
+}
+
+function fieldSeries(curves, policy) {
+  const series = [];
+  const names = [];
+  for (const c of curves.filter((x) => x.policy === policy)) {
+    const g = { method: c.method, mode: c.mode };
+    const name = label(g);
+    names.push(name);
+    const pts = c.points.filter((p) => p.accuracy.mean !== null);
+    // ± sd over trials as two faint dashed lines (a stacked band misdraws where sd is 0)
+    for (const sign of [-1, 1]) {
+      series.push({ name: `${name} ± sd`, type: 'line', data: pts.map((p) => [p.x, 100 * (p.accuracy.mean + sign * (p.accuracy.sd ?? 0))]), symbol: 'none', lineStyle: { color: colorOf(g), width: 1, type: 'dashed', opacity: 0.6 }, tooltip: { show: false } });
+    }
+    series.push({ name, type: 'line', data: pts.map((p) => [p.x, 100 * p.accuracy.mean]), symbolSize: 6, lineStyle: { color: colorOf(g), width: 2 }, itemStyle: { color: colorOf(g) } });
+  }
+  return { series, names };
+}
+
+function fieldChart(id, curves, policy, xName) {
+  const { series, names } = fieldSeries(curves, policy);
+  chart(id).setOption(
+    {
+      grid: { left: 50, right: 10, top: 40, bottom: 35 },
+      legend: { type: 'scroll', top: 0, data: names, textStyle: { fontSize: 11 } },
+      tooltip: { trigger: 'axis', valueFormatter: (v) => `${Number(v).toFixed(1)} %` },
+      xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 22, scale: true },
+      yAxis: { type: 'value', name: '%', scale: true },
+      series,
+    },
+    true,
+  );
+}
+
+function renderFieldSummary(f) {
+  const section = $('#field');
+  section.hidden = f.trials === 0;
+  if (f.trials === 0) return;
+  const policies = [...new Set(f.temperature.concat(f.age).map((c) => c.policy))];
+  const select = $('#field-policy');
+  if (!state.fieldPolicy || !policies.includes(state.fieldPolicy)) state.fieldPolicy = policies.includes('none') ? 'none' : policies[0];
+  select.innerHTML = policies.map((p) => `<option value="${esc(p)}"${p === state.fieldPolicy ? ' selected' : ''}>policy: ${esc(p)}</option>`).join('');
+  select.onchange = () => {
+    state.fieldPolicy = select.value;
+    renderFieldSummary(state.field);
+  };
+  fieldChart('ch-field-temp', f.temperature, state.fieldPolicy, '°C');
+  fieldChart('ch-field-age', f.age, state.fieldPolicy, 'hours');
+  $('#field-note').textContent = f.groups
+    .map((g) => {
+      const best = Object.entries(g.cheapest).sort((a, b) => b[1] - a[1])[0];
+      return `${label(g)}: deployed ${pct(g.deploymentAccuracy.mean)} %, cheapest policy keeping accuracy: ${best ? `${best[0]} (${best[1]} of ${g.trials})` : '–'}`;
+    })
+    .join(' · ');
+  const groups = [...new Set(f.policies.map((p) => `${p.method}|${p.mode}`))];
+  const series = groups.map((key) => {
+    const [method, mode] = key.split('|');
+    const g = { method, mode };
+    const pts = f.policies.filter((p) => p.method === method && p.mode === mode);
+    return {
+      name: label(g),
+      type: 'scatter',
+      symbolSize: 10,
+      itemStyle: { color: colorOf(g) },
+      label: { show: true, position: 'right', formatter: (d) => d.data[2], fontSize: 10 },
+      data: pts.map((p) => [Math.max(p.hardwareTimeMs, 0.001), 100 * (p.worstAccuracy.mean ?? 0), p.policy]),
+    };
+  });
+  chart('ch-field-cost').setOption(
+    {
+      grid: { left: 50, right: 60, top: 40, bottom: 35 },
+      legend: { type: 'scroll', top: 0, textStyle: { fontSize: 11 } },
+      tooltip: { formatter: (d) => `${esc(d.seriesName)}, ${esc(d.data[2])}: ${duration(d.data[0])} chip time, worst ${Number(d.data[1]).toFixed(1)} %` },
+      xAxis: { type: 'log', name: 'chip time per trial (ms)', nameLocation: 'middle', nameGap: 22 },
+      yAxis: { type: 'value', name: 'worst %', scale: true },
+      series,
+    },
+    true,
+  );
+  $('#field-policies').innerHTML = `<thead><tr><th>Method (mode)</th><th class="l">Policy</th><th>Trials</th><th>Mean acc.</th><th>Worst acc.</th><th>Kept</th><th>Chip time</th><th>Energy (J)</th></tr></thead><tbody>${f.policies
+    .map((p) => `<tr><td>${esc(label(p))}</td><td class="l">${esc(p.policy)}</td><td>${p.trials}</td><td>${pct(p.meanAccuracy)}</td><td>${pct(p.worstAccuracy.mean)}</td><td>${pct(p.keptFraction)} %</td><td>${duration(p.hardwareTimeMs)}</td><td>${num(p.energyJ, 3)}</td></tr>`)
+    .join('')}</tbody>`;
+}
+
+async function renderField(sweepId) {
+  const f = await getJson(`/api/sweeps/${encodeURIComponent(sweepId)}/field`);
+  fieldSkeleton();
+  state.field = f;
+  renderFieldSummary(f);
 }
 
 window.addEventListener('hashchange', () => void route());
