@@ -16,6 +16,10 @@ import { chromiumPath } from './support/services.ts';
 const at = '2026-01-01T00:00:00.000Z';
 const ARTIFACTS = 'test-artifacts';
 const done = syntheticSweep({ sweepId: 'sw-browser', seed: 5, learningRates: [0.001, 0.002, 0.005], betas: [50, 100, 150], trainingSeeds: 2, chips: 3, epochs: 15 });
+// an interrupted run: 7 of 24 trials finished, after 8 epochs still rising (unconverged)
+const partial = syntheticSweep({ sweepId: 'sw-partial', seed: 8, methods: ['surrogate', 'spike-time'], modes: ['in-the-loop', 'transfer'], learningRates: [0.002], betas: [100], trainingSeeds: 2, chips: 3, epochs: 8 });
+// the same study on the same chips and seeds, finished: to compare side by side
+const batch2 = syntheticSweep({ sweepId: 'sw-batch2', seed: 9, methods: ['surrogate', 'spike-time'], modes: ['in-the-loop', 'transfer'], learningRates: [0.002], betas: [100], trainingSeeds: 2, chips: 3, epochs: 9 });
 const live = syntheticSweep({ sweepId: 'sw-live', seed: 6, methods: ['eventprop'], learningRates: [0.002], betas: [100], trainingSeeds: 2, chips: 2, epochs: 5 });
 
 let store: Store;
@@ -30,6 +34,11 @@ beforeAll(async () => {
   for (const result of done.results) await store.apply({ kind: 'trial-finished', result, at });
   await store.apply({ kind: 'sweep-status', sweepId: 'sw-browser', status: 'completed', at });
   await store.apply({ kind: 'sweep-registered', sweep: live.sweep });
+  await store.apply({ kind: 'sweep-registered', sweep: partial.sweep });
+  for (const result of partial.results.filter((r) => r.status === 'completed').slice(0, 7)) await store.apply({ kind: 'trial-finished', result, at });
+  await store.apply({ kind: 'sweep-registered', sweep: batch2.sweep });
+  for (const result of batch2.results) await store.apply({ kind: 'trial-finished', result, at });
+  await store.apply({ kind: 'sweep-status', sweepId: 'sw-batch2', status: 'completed', at });
   http = await listen(createResultsApp(store, { readiness: {}, pollMs: 600 }), 0, '127.0.0.1');
   base = `http://127.0.0.1:${http.port}`;
   browser = await chromium.launch({
@@ -72,7 +81,7 @@ describe('dashboard in Chromium', () => {
     const { page, errors } = await open('#/');
     await page.waitForSelector('#sweeps a');
     const names = await page.$$eval('#sweeps tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
-    expect(names.sort()).toEqual(['synthetic sw-browser', 'synthetic sw-live']);
+    expect(names.sort()).toEqual(['synthetic sw-batch2', 'synthetic sw-browser', 'synthetic sw-live', 'synthetic sw-partial']);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-sweeps.png` });
     expect(errors).toEqual([]);
     await page.close();
@@ -89,9 +98,10 @@ describe('dashboard in Chromium', () => {
     expect(r).not.toBeNull();
     expect(await page.textContent('#sentence')).toBe(r.sentence);
     expect(await page.textContent('#c-method')).toBe(r.method);
-    expect(await page.textContent('#c-acc')).toBe(`${pct(r.meanAccuracy)} % ${r.spread.text}`);
+    expect(await page.textContent('#c-acc')).toBe(`${pct(r.meanAccuracy)} %`);
     expect(await page.textContent('#c-worst')).toBe(`${pct(r.worstDevice?.meanAccuracy)} %`);
-    expect(await page.textContent('#c-acc-sub')).toContain(`across ${r.chips} chips`);
+    expect(await page.textContent('#c-acc-sub')).toContain(`${r.spread.text}`);
+    expect(r.spread.text).toContain(`(sd over chip means, ${r.chips} chips)`);
     if (r.roi) expect(await page.textContent('#c-roi')).toBe(`${r.roi.accuracyGainPp >= 0 ? '+' : ''}${r.roi.accuracyGainPp.toFixed(1)} pp`);
     // the manager section comes before the engineers' charts
     const [managerTop, engineersTop] = await page.evaluate(() => [
@@ -120,6 +130,102 @@ describe('dashboard in Chromium', () => {
     await page.evaluate(() => document.querySelector('#engineers')!.scrollIntoView());
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-sweep-engineers.png` });
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-sweep-full.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the headline states the confidence; every spread on the page carries its name', async () => {
+    const summary = await api<AnalyzedSummary>('/api/sweeps/sw-browser/summary');
+    const { page, errors } = await open('#/sweep/sw-browser');
+    await page.waitForFunction(() => ((window as unknown as { __spikesweep: { rendered?: number } }).__spikesweep.rendered ?? 0) >= 1);
+    const r = summary.recommendation!;
+    const headline = (await page.textContent('#sentence'))!;
+    expect(headline).toBe(r.sentence);
+    expect(headline).toMatch(/^(Decisive|Not decisive): .+ 95 % CI .+ pp \(paired over \d+ shared chip × seed pairs\)/);
+    expect(headline.startsWith(r.confidence.level === 'decisive' ? 'Decisive' : 'Not decisive')).toBe(true);
+    const c = r.confidence.comparison!;
+    expect(headline).toContain(`${(c.ci95Pp![0] < 0 ? '−' : '+')}${Math.abs(c.ci95Pp![0]).toFixed(1)} to`);
+    if (!c.decisive && c.moreChipsNeeded !== null) expect(headline).toContain(`about ${c.moreChipsNeeded} more chip`);
+    // the paired comparisons table has one row per compared group, the verdicts as in the API
+    const verdicts = await page.$$eval('#paired tbody tr td:last-child', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(verdicts).toHaveLength(summary.analysis.comparisons.length);
+    summary.analysis.comparisons.forEach((x, i) => expect(verdicts[i]!.startsWith(x.decisive ? 'decisive' : 'not decisive')).toBe(true));
+
+    // every "±" and every sd on the manager section is named: in its own text or in its column header
+    const unnamed = await page.evaluate(() => {
+      const bad: string[] = [];
+      for (const el of Array.from(document.querySelectorAll('#manager *'))) {
+        const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? '').join('');
+        if (!/±|\bsd\b/.test(own)) continue;
+        const cell = el.closest('td');
+        const header = cell ? cell.closest('table')!.querySelectorAll('thead th')[(cell as HTMLTableCellElement).cellIndex]?.textContent ?? '' : '';
+        if (!/sd over (trials|chip means|seed means)/.test(own + header)) bad.push(own);
+      }
+      return bad;
+    });
+    expect(unnamed).toEqual([]);
+    const headers = await page.$$eval('#groups thead th', (ths) => ths.map((th) => th.textContent ?? ''));
+    for (const name of ['sd over trials', 'sd over chip means', 'sd over seed means']) expect(headers.some((h) => h.includes(name))).toBe(true);
+    expect(await page.textContent('#c-stab-sub')).toContain('sd over seed means');
+    expect(await page.textContent('#spread-legend')).toContain('sd over chip means: sample sd over chips');
+
+    // importance names its estimator; the Pareto chart has one point per group with a completed trial
+    expect(await page.textContent('#importance-title')).toBe(`Parameter importance (${summary.analysis.importance!.estimator})`);
+    const paretoPoints = await page.evaluate(
+      () => ((window as unknown as { __spikesweep: { charts: Record<string, { getOption(): { series: { data: unknown[] }[] } }> } }).__spikesweep.charts['ch-pareto']!.getOption().series[0]!.data.length),
+    );
+    expect(paretoPoints).toBe(summary.analysis.pareto.length);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-confidence.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an incomplete and unconverged sweep shows its warnings first, and its planned cost', async () => {
+    const summary = await api<AnalyzedSummary>('/api/sweeps/sw-partial/summary');
+    const estimate = await api<{ planned: { trials: number; cpuMs: number } }>('/api/sweeps/sw-partial/estimate');
+    const codes = summary.analysis.warnings.map((w) => w.code);
+    expect(codes[0]).toBe('sweep-incomplete');
+    expect(codes).toContain('unconverged');
+    const { page, errors } = await open('#/sweep/sw-partial');
+    await page.waitForFunction(() => ((window as unknown as { __spikesweep: { rendered?: number } }).__spikesweep.rendered ?? 0) >= 1);
+    const shown = await page.$$eval('#warnings .warning', (ps) => ps.map((p) => ({ code: p.getAttribute('data-code'), text: p.textContent ?? '' })));
+    expect(shown.map((w) => w.code)).toEqual(codes);
+    expect(shown[0]!.text).toContain(`Sweep incomplete: 7 of ${partial.results.length} trials finished`);
+    expect(shown.find((w) => w.code === 'unconverged')!.text).toContain('still rising after 8 epochs');
+    // first on the page: the warnings come before the headline and everything else
+    const firstChild = await page.evaluate(() => document.querySelector('#manager')!.firstElementChild!.id);
+    expect(firstChild).toBe('warnings');
+    const [warningsTop, sentenceTop] = await page.evaluate(() => [
+      document.querySelector('#warnings .warning')!.getBoundingClientRect().top,
+      document.querySelector('#sentence')!.getBoundingClientRect().top,
+    ]);
+    expect(warningsTop).toBeLessThan(sentenceTop);
+    expect(await page.textContent('#planned')).toContain(`Planned: ${estimate.planned.trials} trials · estimated CPU time`);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-warnings.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('compares two sweeps side by side', async () => {
+    const comparison = await api<{ rows: { method: string; mode: string; differences: ({ ciMethod: string } | null)[] }[] }>('/api/compare?sweeps=sw-batch2,sw-partial');
+    const { page, errors } = await open('#/');
+    await page.waitForSelector('#compare-picker');
+    await page.check('#compare-picker input[value="sw-batch2"]');
+    await page.check('#compare-picker input[value="sw-partial"]');
+    await page.click('#compare-go');
+    await page.waitForSelector('#compare-table tbody tr');
+    const rows = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
+    expect(rows).toHaveLength(comparison.rows.length);
+    expect(rows.map((r) => r[0])).toEqual(comparison.rows.map((r) => `${r.method} (${r.mode})`));
+    rows.forEach((r, i) => {
+      const d = comparison.rows[i]!.differences[0];
+      if (d) expect(r[3]).toContain(d.ciMethod);
+    });
+    expect(comparison.rows.some((r) => r.differences[0]?.ciMethod.startsWith('paired'))).toBe(true);
+    const bad = await fetch(`${base}/api/compare?sweeps=sw-batch2`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('spikesweep:invalid-input');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-compare.png` });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -75,6 +75,12 @@ describe('store contract: MongoDB-wire server vs embedded vs raw recomputation',
     expect(byId(await mongo.getResults(ids))).toEqual(byId(data.results.slice(0, 5)));
     expect(byId(await embedded.getResults(ids))).toEqual(byId(data.results.slice(0, 5)));
     expect(await mongo.getSweep('sw-contract')).toEqual(data.sweep);
+    // the analysis's per-trial rows: one per planned trial, the same on both stores
+    const outcomes = await mongo.getOutcomes('sw-contract');
+    expect(outcomes).toHaveLength(data.results.length);
+    expect(outcomes.filter((t) => t.status === 'completed' && t.testAccuracy !== null)).toHaveLength(data.results.filter((r) => r.status === 'completed').length);
+    expect(outcomes[0]!.params).toHaveProperty('training.learningRate');
+    expect(differences(outcomes, await embedded.getOutcomes('sw-contract'))).toEqual([]);
     expect((await mongo.listSweeps()).map((s) => s.sweepId).sort()).toEqual(['sw-contract', 'sw-other']);
   });
 

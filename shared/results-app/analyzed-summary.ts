@@ -1,4 +1,4 @@
-import { analyzeSweep, roiOf, type Recommendation, type Roi, type SweepAnalysis } from '../analysis/index.ts';
+import { analyzeSweep, roiOf, SPREADS, type Recommendation, type Roi, type SweepAnalysis } from '../analysis/index.ts';
 import type { DatasetSizes } from '../analysis/warnings.ts';
 import type { GroupSummary, ResultStore, SweepSummary } from '../store/types.ts';
 
@@ -12,6 +12,8 @@ export interface AnalyzedSummary extends Omit<SweepSummary, 'groups'> {
   groups: (GroupSummary & { roi: Roi | null })[];
   recommendation: Recommendation | null;
   analysis: SweepAnalysis;
+  /** What each named spread is (shared/analysis SPREADS), for legends. */
+  spreadDefinitions: typeof SPREADS;
 }
 
 /** Distinct dataset split sizes of a sweep's planned trials. */
@@ -39,5 +41,6 @@ export async function readAnalyzedSummary(store: ResultStore, sweepId: string): 
     groups: summary.groups.map((g) => ({ ...g, roi: roiOf(g, summary.groups) })),
     recommendation: analysis.recommendation,
     analysis,
+    spreadDefinitions: SPREADS,
   };
 }

@@ -8,6 +8,8 @@ import { parseOrThrow } from '../contracts/validate.ts';
 import { errorHandler, healthRoutes, notFound } from '../http/index.ts';
 import type { Logger } from '../process/index.ts';
 import type { ResultStore, TrialQuery, TrialRow } from '../store/index.ts';
+import { compareSweeps, estimateSweepCost } from '../analysis/index.ts';
+import { readAnalyzedSummary } from './analyzed-summary.ts';
 
 /**
  * The results service's HTTP API and dashboard (express 5: async handlers' errors reach the
@@ -15,7 +17,11 @@ import type { ResultStore, TrialQuery, TrialRow } from '../store/index.ts';
  *
  *   GET /api/sweeps?offset&limit                    sweep list
  *   GET /api/sweeps/:id                             the sweep (without its planned trials)
- *   GET /api/sweeps/:id/summary                     all aggregates (SweepSummary)
+ *   GET /api/sweeps/:id/summary                     all aggregates with their analysis (AnalyzedSummary:
+ *                                                   warnings first, recommendation with confidence, named
+ *                                                   spreads, paired comparisons, importance, Pareto front)
+ *   GET /api/sweeps/:id/estimate                    cost model: trials, CPU and chip time, planned and left
+ *   GET /api/compare?sweeps=a,b[,…]                 two or more sweeps side by side (SweepComparison)
  *   GET /api/sweeps/:id/trials?status&method&mode&sort=field:asc|desc&offset&limit&fields=a,b
  *   GET /api/sweeps/:id/curves?trialIds=a,b         per-trial learning curves (≤ 100 ids)
  *   GET /api/sweeps/:id/curve-bands                 mean ± sd validation accuracy per epoch and group
@@ -61,6 +67,7 @@ export const TrialsQuery = z
   })
   .strict();
 
+const CompareQuery = z.object({ sweeps: csv().pipe(z.array(z.string().min(1)).min(2, 'give at least two sweep ids').max(8)) }).strict();
 const CurvesQuery = z.object({ trialIds: csv().pipe(z.array(z.string()).min(1).max(100)) }).strict();
 const ParallelQuery = z.object({ limit: z.coerce.number().int().min(1).max(2000).default(500) }).strict();
 
@@ -99,7 +106,27 @@ export function createResultsApp(
   });
   api.get('/sweeps/:id/summary', async (req, res) => {
     await sweepOr404(req.params.id);
-    res.json(await store.getSummary(req.params.id));
+    res.json(await readAnalyzedSummary(store, req.params.id));
+  });
+  api.get('/sweeps/:id/estimate', async (req, res) => {
+    const sweep = await sweepOr404(req.params.id);
+    const outcomes = await store.getOutcomes(req.params.id);
+    const done = new Set(outcomes.filter((t) => t.status !== 'pending' && t.status !== 'running').map((t) => t.trialId));
+    res.json({
+      planned: estimateSweepCost(sweep.trials),
+      left: estimateSweepCost(sweep.trials.filter((t) => !done.has(t.trialId))),
+    });
+  });
+  api.get('/compare', async (req, res) => {
+    const { sweeps } = query(CompareQuery, req.query);
+    for (const id of sweeps) await sweepOr404(id);
+    const read = await Promise.all(
+      sweeps.map(async (id) => {
+        const [summary, outcomes] = await Promise.all([readAnalyzedSummary(store, id), store.getOutcomes(id)]);
+        return { summary, outcomes, recommendation: summary.recommendation };
+      }),
+    );
+    res.json(compareSweeps(read));
   });
   api.get('/sweeps/:id/field', async (req, res) => {
     await sweepOr404(req.params.id);

@@ -11,6 +11,7 @@ import { closeRedis, createRedis, assertNoEviction } from '../../../shared/clien
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../../shared/queue/queues.ts';
 import { createEmbeddedStore, createMongoStore, type ResultStore } from '../../../shared/store/index.ts';
 import { readAnalyzedSummary, type AnalyzedSummary } from '../../../shared/results-app/analyzed-summary.ts';
+import { estimateSweepCost, formatBytes, formatDurationMs, formatPercent, MISSING, spreadsOf, type CostEstimate, type NamedSpread } from '../../../shared/analysis/index.ts';
 import { runSweepEmbedded, type EmbeddedProgress } from '../../../shared/sweep/embedded.ts';
 import { parseSpecText, planSweep, type SweepPlan } from '../../../shared/sweep/plan.ts';
 import { SweepScheduler } from '../../../shared/sweep/scheduler.ts';
@@ -24,6 +25,7 @@ interface RunOptions {
   mongoDb: string;
   queuePrefix: string;
   follow: boolean;
+  dryRun?: boolean;
 }
 
 /** Reads a spec file (YAML or JSON; `-` = stdin), refusing one over the spec size limits. */
@@ -64,8 +66,16 @@ export function register(program: Command): void {
     .option('--mongo-db <name>', 'MongoDB database (env MONGO_DB)', process.env.MONGO_DB ?? 'spikesweep')
     .option('--queue-prefix <prefix>', 'BullMQ key prefix (env QUEUE_PREFIX)', process.env.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX)
     .option('--no-follow', 'distributed mode: submit and return without waiting')
+    .option('--dry-run', 'plan only: print the trial count and the estimated CPU time and chip time, run nothing')
     .action(async (specPath: string, options: RunOptions) => {
       const spec = await readSpec(specPath);
+      if (options.dryRun) {
+        const plan = planSweep(spec);
+        const estimate = estimateSweepCost(plan.trials);
+        const workers = options.workers ?? availableParallelism();
+        process.stdout.write(options.json ? `${JSON.stringify({ sweepId: plan.sweepId, name: plan.spec.name, estimate })}\n` : `${dryRunTable(plan, estimate, workers)}\n`);
+        return;
+      }
       const redisUrl = options.redis ?? process.env.REDIS_URL;
       const mongoUrl = options.mongo ?? process.env.MONGO_URL;
       if (redisUrl || mongoUrl) {
@@ -224,33 +234,33 @@ async function report(plan: SweepPlan, results: readonly TrialResult[], executed
   process.stdout.write(`${summaryTable(plan, summary, executed)}\n`);
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}`);
-const ms = (v: number | null | undefined) =>
-  v === null || v === undefined ? '–' : v >= 60_000 ? `${(v / 60_000).toFixed(1)} min` : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`;
-
-/** method × mode: accuracy mean ± sd over chips and seeds, worst chip, cost. */
+/** Warnings first, then method × mode with the three named spreads, then the recommendation with its confidence. */
 export function summaryTable(plan: SweepPlan, summary: AnalyzedSummary, executed: number): string {
+  const sd = (spread: NamedSpread | undefined) => (spread?.sdPp === null || spread === undefined ? MISSING : `${spread.sdPp.toFixed(1)} (${spread.n})`);
   const table = new Table({
-    head: ['method', 'mode', 'trials', 'test acc. % (mean ± sd)', 'median', 'worst chip %', 'chips', 'failed', 'wall/trial', 'chip time/trial', 'energy/trial'],
+    head: ['method', 'mode', 'trials', 'test acc. %', 'sd over trials, pp (n)', 'sd over chip means, pp (chips)', 'sd over seed means, pp (seeds)', 'worst chip %', 'failed', 'wall/trial', 'chip time/trial', 'read-out/sample'],
     style: { head: [], border: [] },
   });
   for (const g of summary.groups) {
     const worst = g.devices.worst;
+    const spreads = new Map(spreadsOf(g).map((x) => [x.name, x]));
     table.push([
       g.method,
       g.mode,
       `${g.completed}/${g.finished}`,
-      g.accuracy.mean === null ? '–' : `${pct(g.accuracy.mean)} ± ${pct(g.accuracy.sd ?? 0)}`,
-      pct(g.accuracy.median),
-      worst ? `${pct(worst.meanAccuracy)} (chip ${worst.mismatchSeed})` : '–',
-      String(g.devices.count),
+      formatPercent(g.accuracy.mean),
+      sd(spreads.get('sdOverTrials')),
+      sd(spreads.get('sdOverChipMeans')),
+      sd(spreads.get('sdOverSeedMeans')),
+      worst ? `${formatPercent(worst.meanAccuracy)} (chip ${worst.mismatchSeed})` : MISSING,
       String(g.failed + g.diverged),
-      ms(g.cost.wallTimeMs.mean),
-      ms(g.cost.hardwareTimeMs.mean),
-      g.cost.energyJ.mean === null ? '–' : `${(g.cost.energyJ.mean * 1000).toFixed(2)} mJ`,
+      formatDurationMs(g.cost.wallTimeMs.mean),
+      formatDurationMs(g.cost.hardwareTimeMs.mean),
+      g.mode === 'simulation' ? MISSING : formatBytes(g.cost.readoutBytesPerSample.mean),
     ]);
   }
   const lines = [
+    ...summary.analysis.warnings.map((w) => `${w.severity === 'critical' ? '!!' : '!'} ${w.message}`),
     `sweep ${plan.sweepId} "${plan.spec.name}": ${plan.trials.length} trials, ${executed} run now`,
     table.toString(),
   ];
@@ -258,3 +268,13 @@ export function summaryTable(plan: SweepPlan, summary: AnalyzedSummary, executed
   return lines.join('\n');
 }
 
+/** `run --dry-run`: the plan's trial count and the cost model's CPU and chip time, per method × mode. */
+export function dryRunTable(plan: SweepPlan, estimate: CostEstimate, workers: number): string {
+  const table = new Table({ head: ['method', 'mode', 'trials', 'CPU time (est.)', 'chip time (est.)'], style: { head: [], border: [] } });
+  for (const row of estimate.byMethod) table.push([row.method, row.mode, String(row.trials), formatDurationMs(row.cpuMs), formatDurationMs(row.hardwareTimeMs)]);
+  return [
+    `sweep ${plan.sweepId} "${plan.spec.name}": ${estimate.trials} trials (dry run: nothing was run)`,
+    table.toString(),
+    `estimated CPU time ${formatDurationMs(estimate.cpuMs)} (about ${formatDurationMs(estimate.cpuMs / Math.max(1, workers))} on ${workers} worker${workers === 1 ? '' : 's'} with a core each), chip time ${formatDurationMs(estimate.hardwareTimeMs)} (${estimate.chipRuns} chip presentations); early stopping can only shorten it`,
+  ].join('\n');
+}

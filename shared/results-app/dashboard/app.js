@@ -65,6 +65,53 @@ async function renderList() {
     <tbody>${sweeps
       .map((s) => `<tr><td><a href="#/sweep/${encodeURIComponent(s.sweepId)}">${esc(s.name)}</a></td><td class="l">${esc(s.sweepId)}</td><td class="l">${esc(s.status)}</td><td>${s.planned}</td><td class="l">${esc(s.axes.join(', '))}</td><td class="l">${esc(s.createdAt)}</td></tr>`)
       .join('')}</tbody></table>${sweeps.length === 0 ? '<p class="muted">No sweeps yet.</p>' : ''}</div>`;
+  renderComparePicker(sweeps);
+}
+
+/** Below the list: pick two or more sweeps (device batches, dates) to see side by side. */
+function renderComparePicker(sweeps) {
+  if (sweeps.length < 2) return;
+  $('#app').insertAdjacentHTML(
+    'beforeend',
+    `<h2>Compare sweeps</h2><div class="panel" id="compare-picker">${sweeps
+      .map((s) => `<label><input type="checkbox" value="${esc(s.sweepId)}"> ${esc(s.name)} <span class="muted">${esc(s.sweepId)}</span></label><br>`)
+      .join('')}<button id="compare-go" disabled>Compare selected side by side</button></div>`,
+  );
+  const boxes = [...document.querySelectorAll('#compare-picker input')];
+  const selected = () => boxes.filter((b) => b.checked).map((b) => b.value);
+  for (const b of boxes) b.onchange = () => { $('#compare-go').disabled = selected().length < 2; };
+  $('#compare-go').onclick = () => { location.hash = `#/compare/${selected().map(encodeURIComponent).join(',')}`; };
+}
+
+// ------------------------------------------------------------------ sweeps side by side
+
+async function renderCompare(ids) {
+  stopPolling();
+  disposeCharts();
+  const c = await getJson(`/api/compare?sweeps=${ids.map(encodeURIComponent).join(',')}`);
+  const name = (s) => `${esc(s.name ?? s.sweepId)} <span class="muted">(${s.completed}/${s.planned})</span>`;
+  $('#crumb').innerHTML = `<a href="#/">Sweeps</a> / compare ${c.sweeps.length} sweeps`;
+  const head = `<tr><th>Method (mode)</th>${c.sweeps.map((s) => `<th>${name(s)}</th>`).join('')}${c.sweeps
+    .slice(1)
+    .map((s) => `<th>${esc(s.name ?? s.sweepId)} − ${esc(c.sweeps[0].name ?? c.sweeps[0].sweepId)}</th>`)
+    .join('')}</tr>`;
+  const cell = (x) => {
+    if (!x || x.meanAccuracy === null) return '–';
+    const chips = x.spreads.find((sp) => sp.name === 'sdOverChipMeans');
+    const spread = chips && chips.sdPp !== null ? chips : x.spreads.find((sp) => sp.name === 'sdOverTrials');
+    return `${pct(x.meanAccuracy)} % <span class="muted">${esc(spread?.text ?? '')}</span>`;
+  };
+  const diff = (d) => (d ? `${fmtPp(d.meanDifferencePp)} <span class="muted">95 % CI ${fmtCi(d.ci95Pp)}, ${esc(d.ciMethod)}</span>${d.decisive ? ' · decisive' : ' · not decisive'}` : '–');
+  $('#app').innerHTML = `
+    <section id="compare" data-testid="compare">
+      <h2>Sweeps side by side</h2>
+      ${c.sweeps.map((s, i) => `<p class="sentence"><span class="muted">${esc(s.name ?? s.sweepId)}:</span> ${esc(c.recommendations[i]?.sentence ?? 'no completed trial yet')}</p>`).join('')}
+      <div class="panel scroll"><table id="compare-table"><thead>${head}</thead><tbody>${c.rows
+        .map((r) => `<tr><td>${esc(label(r))}</td>${r.perSweep.map(cell).map((x) => `<td>${x}</td>`).join('')}${r.differences.map((d) => `<td>${diff(d)}</td>`).join('')}</tr>`)
+        .join('')}</tbody></table></div>
+      <p class="muted">Differences are to the first sweep: paired t on the chips and seeds both sweeps ran when they share at least two, else Welch's two-sample interval over the trials.</p>
+    </section>`;
+  state.rendered = (state.rendered || 0) + 1;
 }
 
 // ------------------------------------------------------------------ sweep page
@@ -72,11 +119,13 @@ async function renderList() {
 function skeleton() {
   $('#app').innerHTML = `
     <section id="manager">
+      <div id="warnings" data-testid="warnings"></div>
       <div class="progress"><div id="progress-bar" style="width:0"></div></div>
       <p class="sentence" id="sentence" data-testid="sentence">–</p>
+      <p class="muted" id="planned" data-testid="planned"></p>
       <div class="cards">
         <div class="card" data-testid="card-method"><div class="label">Recommended</div><div class="value" id="c-method">–</div><div class="sub" id="c-measure">–</div></div>
-        <div class="card" data-testid="card-accuracy"><div class="label">Accuracy ± spread</div><div class="value" id="c-acc">–</div><div class="sub" id="c-acc-sub">–</div></div>
+        <div class="card" data-testid="card-accuracy"><div class="label">Accuracy (mean)</div><div class="value" id="c-acc">–</div><div class="sub" id="c-acc-sub">–</div></div>
         <div class="card" data-testid="card-worst"><div class="label">Worst device</div><div class="value" id="c-worst">–</div><div class="sub" id="c-worst-sub">–</div></div>
         <div class="card" data-testid="card-cost"><div class="label">Cost per trial</div><div class="value" id="c-cost">–</div><div class="sub" id="c-cost-sub">–</div></div>
         <div class="card" data-testid="card-roi"><div class="label">ROI vs. transfer</div><div class="value" id="c-roi">–</div><div class="sub" id="c-roi-sub">–</div></div>
@@ -84,6 +133,12 @@ function skeleton() {
       </div>
       <h2>Methods compared</h2>
       <div class="panel scroll"><table id="groups"></table></div>
+      <p class="muted" id="spread-legend" data-testid="spread-legend"></p>
+      <div class="grid2">
+        <div class="panel"><h3>Paired comparisons: the recommendation against each group on the same chips and seeds</h3><div class="scroll"><table id="paired" data-testid="paired"></table></div></div>
+        <div class="panel"><h3 id="importance-title">Parameter importance</h3><div class="scroll"><table id="importance" data-testid="importance"></table></div></div>
+        <div class="panel"><h3>Pareto front: accuracy vs chip time vs read-out bytes per sample</h3><div id="ch-pareto" class="chart"></div><p class="muted" id="pareto-note"></p></div>
+      </div>
     </section>
     <section id="engineers">
       <h2>For engineers</h2>
@@ -104,7 +159,66 @@ function skeleton() {
     </section>`;
 }
 
+const fmtPp = (x) => (x === null || x === undefined ? '–' : `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(1)} pp`);
+const fmtCi = (ci) => (ci ? `${fmtPp(ci[0]).replace(' pp', '')} to ${fmtPp(ci[1])}` : '–');
+
+/** Warnings lead the page: incomplete, unconverged, small splits, diverged trials (from the analysis). */
+function renderWarnings(s) {
+  const warnings = s.analysis?.warnings ?? [];
+  $('#warnings').innerHTML = warnings
+    .map((w) => `<p class="warning ${esc(w.severity)}" data-code="${esc(w.code)}">${w.severity === 'critical' ? '⚠ ' : ''}${esc(w.message)}</p>`)
+    .join('');
+}
+
+function renderAnalysis(s) {
+  const a = s.analysis;
+  if (!a) return;
+  const defs = s.spreadDefinitions ?? {};
+  $('#spread-legend').textContent = Object.values(defs).map((d) => `${d.label}: ${d.definition}`).join(' · ');
+  $('#paired').innerHTML = `<thead><tr><th>Recommended − other</th><th>Mean diff.</th><th>95 % CI (paired t)</th><th>Pairs (chips × seeds)</th><th>p (sign-flip)</th><th class="l">Verdict</th></tr></thead><tbody>${a.comparisons
+    .map(
+      (c) => `<tr><td>${esc(label(c.a))} − ${esc(label(c.b))}</td><td>${fmtPp(c.meanDifferencePp)}</td><td>${fmtCi(c.ci95Pp)}</td><td>${c.pairs} (${c.chips} × ${c.seeds})</td><td>${num(c.pValue, 3)}</td><td class="l">${
+        c.decisive ? 'decisive' : c.moreChipsNeeded !== null ? `not decisive: ~${c.moreChipsNeeded} more chips or ${c.moreSeedsNeeded} more seeds` : 'not decisive'
+      }</td></tr>`,
+    )
+    .join('')}</tbody>`;
+  const imp = a.importance;
+  $('#importance-title').textContent = imp ? `Parameter importance (${imp.estimator})` : 'Parameter importance';
+  $('#importance').innerHTML = imp
+    ? `<thead><tr><th>Swept axis</th><th>Levels</th><th>Share of variance</th></tr></thead><tbody>${imp.axes
+        .map((x) => `<tr><td>${esc(x.axis)}</td><td>${x.levels}</td><td>${Math.round(100 * x.share)} %</td></tr>`)
+        .join('')}<tr><td class="muted">interactions</td><td></td><td>${Math.round(100 * imp.interactionShare)} %</td></tr></tbody><caption class="muted">${imp.cells} of ${imp.gridCells} cells observed; variance of cell means ${num(imp.totalVariancePp2, 1)} pp²</caption>`
+    : '<tbody><tr><td class="muted">No swept axis varies among the completed trials.</td></tr></tbody>';
+  const front = a.pareto;
+  chart('ch-pareto').setOption(
+    {
+      grid: { left: 60, right: 20, top: 20, bottom: 45 },
+      tooltip: { formatter: (p) => `${p.data.name}: ${p.value[1].toFixed(1)} %, ${duration(p.value[0])} chip time, ${p.value[2].toFixed(0)} B/sample${p.data.onFront ? ' (on the front)' : ''}` },
+      xAxis: { type: 'value', name: 'chip time per trial (ms)', nameLocation: 'middle', nameGap: 28, scale: true },
+      yAxis: { type: 'value', name: 'accuracy %', scale: true },
+      series: [
+        {
+          name: 'groups',
+          type: 'scatter',
+          symbolSize: (v) => 8 + 4 * Math.log10(1 + v[2]),
+          label: { show: true, formatter: (p) => p.data.name, position: 'right', fontSize: 10 },
+          data: front.map((p) => ({ name: label(p), onFront: p.onFront, value: [p.hardwareTimeMs, 100 * p.meanAccuracy, p.readoutBytesPerSample], itemStyle: { color: colorOf(p), opacity: p.onFront ? 1 : 0.35 } })),
+        },
+      ],
+    },
+    true,
+  );
+  $('#pareto-note').textContent = `On the front (no group is at least as accurate, as fast on the chip and as light to read out): ${front.filter((p) => p.onFront).map(label).join(', ') || '–'}. Marker size grows with read-out bytes per sample.`;
+}
+
+function renderEstimate(e) {
+  if (!e) return;
+  const left = e.left.trials > 0 && e.left.trials < e.planned.trials ? ` · left: ${e.left.trials} trials, ${duration(e.left.cpuMs)} CPU` : '';
+  $('#planned').textContent = `Planned: ${e.planned.trials} trials · estimated CPU time ${duration(e.planned.cpuMs)} · chip time ${duration(e.planned.hardwareTimeMs)} (cost model)${left}`;
+}
+
 function renderManager(s) {
+  renderWarnings(s);
   const r = s.recommendation;
   const finished = s.byStatus.completed + s.byStatus.failed + s.byStatus.diverged + s.byStatus.pruned;
   $('#progress-bar').style.width = `${s.planned ? (100 * finished) / s.planned : 0}%`;
@@ -114,8 +228,8 @@ function renderManager(s) {
   const g = s.groups.find((x) => x.method === r.method && x.mode === r.mode);
   $('#c-method').textContent = r.method;
   $('#c-measure').textContent = `${r.mode} · needs ${r.measurement}`;
-  $('#c-acc').textContent = `${pct(r.meanAccuracy)} % ${r.spread.text}`;
-  $('#c-acc-sub').textContent = r.chips > 0 ? `across ${r.chips} chips · median ${pct(g?.accuracy.median)} %` : `across ${g?.accuracy.count ?? 0} runs`;
+  $('#c-acc').textContent = `${pct(r.meanAccuracy)} %`;
+  $('#c-acc-sub').textContent = `${r.spread.text} · median ${pct(g?.accuracy.median)} %`;
   $('#c-worst').textContent = r.worstDevice ? `${pct(r.worstDevice.meanAccuracy)} %` : '–';
   $('#c-worst-sub').textContent = r.worstDevice ? `chip ${r.worstDevice.mismatchSeed} (mismatch seed)` : 'no chip evaluations';
   $('#c-cost').textContent = duration(r.meanWallTimeMs);
@@ -128,15 +242,16 @@ function renderManager(s) {
     $('#c-roi-sub').textContent = r.mode === 'transfer' ? 'is the transfer baseline' : 'no transfer baseline in this sweep';
   }
   $('#c-stab').textContent = `${pct(g?.unstableShare)} % failed`;
-  $('#c-stab-sub').textContent = `seed spread ± ${pct(g?.seeds.sd)} pp · ${g?.diverged ?? 0} diverged`;
+  const seedSpread = s.analysis?.groups.find((x) => x.method === r.method && x.mode === r.mode)?.spreads.find((x) => x.name === 'sdOverSeedMeans');
+  $('#c-stab-sub').textContent = `${seedSpread ? seedSpread.text : '–'} · ${g?.diverged ?? 0} diverged`;
 }
 
 function renderGroups(s) {
   const r = s.recommendation;
   const gap = (g) => s.simToChipGap.find((x) => x.method === g.method && x.mode === g.mode);
-  $('#groups').innerHTML = `<thead><tr><th>Method (mode)</th><th>Accuracy % ± sd</th><th>Median</th><th>Min–max</th><th>Devices ± sd</th><th>Sim→chip</th><th>Ep. to 90 %</th><th>To 95 %</th><th>Failed</th><th>Wall</th><th>Chip time</th><th>Readout B</th><th>ROI pp</th><th>Done</th></tr></thead><tbody>${s.groups
+  $('#groups').innerHTML = `<thead><tr><th>Method (mode)</th><th>Accuracy % ± sd over trials, pp</th><th>Median</th><th>Min–max</th><th>sd over chip means, pp (chips)</th><th>sd over seed means, pp (seeds)</th><th>Sim→chip</th><th>Ep. to 90 %</th><th>To 95 %</th><th>Failed</th><th>Wall</th><th>Chip time</th><th>Readout B</th><th>ROI pp</th><th>Done</th></tr></thead><tbody>${s.groups
     .map(
-      (g) => `<tr class="${r && g.method === r.method && g.mode === r.mode ? 'best' : ''}"><td>${esc(label(g))}</td><td>${pct(g.accuracy.mean)} ± ${pct(g.accuracy.sd)}</td><td>${pct(g.accuracy.median)}</td><td>${pct(g.accuracy.min)}–${pct(g.accuracy.max)}</td><td>${g.devices.count ? `${pct(g.devices.sd)} (${g.devices.count})` : '–'}</td><td>${gap(g) ? `${num(gap(g).gapPp)} pp` : '–'}</td><td>${num(g.convergence.to90.epochs.mean)} (${pct(g.convergence.to90.share)} %)</td><td>${duration(g.convergence.to95.wallTimeMs.mean)}</td><td>${pct(g.unstableShare)} %</td><td>${duration(g.cost.wallTimeMs.mean)}</td><td>${duration(g.cost.hardwareTimeMs.mean)}</td><td>${num(g.cost.readoutBytesPerSample.mean, 0)}</td><td>${g.roi ? num(g.roi.accuracyGainPp) : '–'}</td><td>${g.completed}/${g.finished}</td></tr>`,
+      (g) => `<tr class="${r && g.method === r.method && g.mode === r.mode ? 'best' : ''}"><td>${esc(label(g))}</td><td>${pct(g.accuracy.mean)} ± ${pct(g.accuracy.sd)}</td><td>${pct(g.accuracy.median)}</td><td>${pct(g.accuracy.min)}–${pct(g.accuracy.max)}</td><td>${g.devices.count ? `${pct(g.devices.sd)} (${g.devices.count})` : '–'}</td><td>${g.seeds.count ? `${pct(g.seeds.sd)} (${g.seeds.count})` : '–'}</td><td>${gap(g) ? `${num(gap(g).gapPp)} pp` : '–'}</td><td>${num(g.convergence.to90.epochs.mean)} (${pct(g.convergence.to90.share)} %)</td><td>${duration(g.convergence.to95.wallTimeMs.mean)}</td><td>${pct(g.unstableShare)} %</td><td>${duration(g.cost.wallTimeMs.mean)}</td><td>${duration(g.cost.hardwareTimeMs.mean)}</td><td>${num(g.cost.readoutBytesPerSample.mean, 0)}</td><td>${g.roi ? num(g.roi.accuracyGainPp) : '–'}</td><td>${g.completed}/${g.finished}</td></tr>`,
     )
     .join('')}</tbody>`;
 }
@@ -326,17 +441,20 @@ async function renderTrials(sweepId) {
 
 async function refresh(sweepId, first) {
   const id = encodeURIComponent(sweepId);
-  const [summary, { bands }, parallel] = await Promise.all([
+  const [summary, { bands }, parallel, estimate] = await Promise.all([
     getJson(`/api/sweeps/${id}/summary`),
     getJson(`/api/sweeps/${id}/curve-bands`),
     getJson(`/api/sweeps/${id}/parallel?limit=500`),
+    getJson(`/api/sweeps/${id}/estimate`),
   ]);
   if (location.hash !== `#/sweep/${id}` && location.hash !== `#/sweep/${sweepId}`) return;
   state.summary = summary;
   state.bands = bands;
   state.parallel = parallel;
   renderManager(summary);
+  renderEstimate(estimate);
   renderGroups(summary);
+  renderAnalysis(summary);
   renderBox(summary);
   renderHeat(summary);
   renderCurves(bands);
@@ -366,8 +484,10 @@ function showError(error) {
 
 async function route() {
   const m = location.hash.match(/^#\/sweep\/(.+)$/);
+  const compare = location.hash.match(/^#\/compare\/(.+)$/);
   try {
     if (m) await renderSweep(decodeURIComponent(m[1]));
+    else if (compare) await renderCompare(compare[1].split(',').map(decodeURIComponent));
     else await renderList();
   } catch (error) {
     showError(error);
