@@ -20,6 +20,9 @@ import { runSweepEmbedded } from '../shared/sweep/embedded.ts';
 import { planSweep } from '../shared/sweep/plan.ts';
 import { MONGO_URL, REDIS_URL, deleteRedisPrefix, dropMongoDatabase } from './support/services.ts';
 
+/** The scheduler refuses mutations without a bearer token. */
+const API_TOKEN = 'e2e-distributed-test-token';
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const prefix = `test-e2e-${randomUUID().slice(0, 8)}`;
 const dbName = `test_e2e_${randomUUID().slice(0, 8)}`;
@@ -118,6 +121,7 @@ describe('distributed sweep with a worker killed mid-trial', () => {
       MONGO_DB: dbName,
       QUEUE_PREFIX: prefix,
       SCHEDULER_PORT: '0',
+      SPIKESWEEP_API_TOKEN: API_TOKEN,
     });
     services.push(scheduler);
     const ready = await scheduler.waitFor((l) => l.msg === 'ready', 60_000);
@@ -147,7 +151,7 @@ describe('distributed sweep with a worker killed mid-trial', () => {
     services.push(a, b);
     await Promise.all([a.waitFor((l) => l.msg === 'ready', 60_000), b.waitFor((l) => l.msg === 'ready', 60_000)]);
 
-    const submitted = await fetch(`${base}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const submitted = await fetch(`${base}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` }, body: JSON.stringify(spec) });
     expect(submitted.status).toBe(201);
     const body = (await submitted.json()) as { sweepId: string; planned: number; enqueued: number };
     expect(body).toMatchObject({ planned: 24, enqueued: 24 });
@@ -218,7 +222,7 @@ describe('distributed sweep with a worker killed mid-trial', () => {
   });
 
   it('resubmitting the spec adds no trial', async () => {
-    const again = await fetch(`${base}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const again = await fetch(`${base}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` }, body: JSON.stringify(spec) });
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ sweepId, created: false, enqueued: 0, alreadyDone: 24 });
     const trials: Queue = createTrialQueue({ connection: redis, prefix });
