@@ -180,6 +180,23 @@ export const RobustTransferConfig = z
   })
   .strict();
 export type RobustTransferConfig = z.infer<typeof RobustTransferConfig>;
+const deviceName = () =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+
+/**
+ * A physical device by pool and id: an `in-the-loop` trial with `device` runs on exactly this
+ * device (it is part of the result), waiting for it while another trial holds it or while no
+ * worker reaches it. Emulated chips are named by `chip.mismatchSeed` instead.
+ */
+export const DeviceRef = z.object({ pool: deviceName(), id: deviceName() }).strict();
+export type DeviceRef = z.infer<typeof DeviceRef>;
+
+/** `pool/id`, the key of a device in leases, registrations and statistics. */
+export function deviceKey(device: DeviceRef): string {
+  return `${device.pool}/${device.id}`;
+}
 
 /** Fields every method shares. Method-specific blocks are added per method below. */
 export const trialCommonShape = {
@@ -193,5 +210,7 @@ export const trialCommonShape = {
   robustTransfer: RobustTransferConfig.prefault({}),
   /** Deployment over a schedule of temperatures and ages, with maintenance policies (empty = none). */
   operation: OperationConfig.prefault({}),
+  /** The physical device an `in-the-loop` trial trains on; absent = the emulated chip of `chip`. */
+  device: DeviceRef.optional(),
 };
 

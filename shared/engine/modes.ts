@@ -37,9 +37,15 @@ export interface ModeRuntime {
   setState(state: unknown): void;
 }
 
+/** Where this run of a trial may reach things outside the engine. */
+export interface TrialContext {
+  /** The address of the physical device `config.device` names (a worker that reaches it knows it). */
+  readonly device?: { readonly address: string; readonly timeoutMs?: number };
+}
+
 export interface ModeDefinition {
   readonly name: Mode;
-  start(config: TrialConfig, model: MethodModel): ModeRuntime;
+  start(config: TrialConfig, model: MethodModel, context?: TrialContext): ModeRuntime;
 }
 
 /** Fraction of `data` the model classifies correctly (model path). */

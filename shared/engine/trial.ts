@@ -28,8 +28,8 @@ import { parseOrThrow } from '../contracts/validate.ts';
 import { generateYinYang } from './data/yinyang.ts';
 import { methodFor } from './methods/index.ts';
 import type { MethodModel, PreparedData } from './methods/types.ts';
-import { modeFor, type ModeRuntime } from './modes.ts';
 import { hasSchedule, runOperation } from './operation.ts';
+import { modeFor, type ModeRuntime, type TrialContext } from './modes.ts';
 import { Adam, type AdamState } from './optim/adam.ts';
 import { streamFor, type Mt19937, type RandomState } from './random.ts';
 
@@ -141,13 +141,13 @@ class Session implements TrialSession {
   private elapsedBeforeMs = 0;
   private readonly startedAt = performance.now();
 
-  constructor(config: TrialConfig, resumeFrom?: TrialCheckpoint) {
+  constructor(config: TrialConfig, resumeFrom?: TrialCheckpoint, context: TrialContext = {}) {
     this.config = config;
     this.trialId = trialIdOf(config);
     const d = config.dataset;
     const trainRaw = generateYinYang(d.trainSize, d.trainSeed);
     this.model = methodFor(config).createModel(config, streamFor(config.seed, 'init'), trainRaw);
-    this.runtime = modeFor(config).start(config, this.model);
+    this.runtime = modeFor(config).start(config, this.model, context);
     if (config.evaluateOnChips.length > 0 && !this.runtime.evaluateOnChip) {
       throw new SpikeSweepError('spikesweep:not-implemented', `evaluateOnChips: mode '${config.mode}' cannot evaluate on chips yet`);
     }
@@ -364,12 +364,13 @@ class Session implements TrialSession {
 
 /**
  * Starts (or resumes) a trial. `config` must be parsed (`parseTrialConfig`); a checkpoint must
- * be of the same trial. Throws for an invalid config or a method/mode not built yet.
+ * be of the same trial; `context` gives the address of `config.device`. Throws for an invalid
+ * config or a method/mode not built yet.
  */
-export function startTrial(config: TrialConfig, resumeFrom?: TrialCheckpoint): TrialSession {
+export function startTrial(config: TrialConfig, resumeFrom?: TrialCheckpoint, context: TrialContext = {}): TrialSession {
   const checked = parseTrialConfig(config);
   const checkpoint = resumeFrom === undefined ? undefined : parseOrThrow(TrialCheckpoint, resumeFrom, 'spikesweep:invalid-input');
-  return new Session(checked, checkpoint);
+  return new Session(checked, checkpoint, context);
 }
 
 /** A `failed` result for a trial that could not even start (invalid config, unbuilt mode…). */
@@ -403,9 +404,11 @@ export async function runTrial(
     checkpointEveryEpochs?: number;
     onCheckpoint?(c: TrialCheckpoint): void;
     resumeFrom?: TrialCheckpoint;
+    /** Where the trial reaches `config.device`. */
+    context?: TrialContext;
   } = {},
 ): Promise<TrialResult> {
-  const session = startTrial(config, options.resumeFrom);
+  const session = startTrial(config, options.resumeFrom, options.context);
   const every = options.checkpointEveryEpochs ?? 0;
   try {
     while (!session.finished) {

@@ -21,13 +21,15 @@
  * energy, activity) and what was read off them (read-out bytes counted from the replies); the
  * training chip's noise state and all running totals are part of the checkpoint.
  */
-import { DeviceError, NotImplementedError } from '../../contracts/errors.ts';
+import { DeviceError, NotImplementedError, ValidationError } from '../../contracts/errors.ts';
 import type { ChipConfig, Mode } from '../../contracts/trial-common.ts';
 import type { TrialConfig } from '../../contracts/trial.ts';
 import { checkRunResult, readoutOf } from '../device/batch.ts';
 import type { Device, DeviceCapabilities, NetworkSpec, RunRequest, RunResult } from '../device/types.ts';
 import type { BatchStats, DeviceMethod, MethodModel, PreparedData } from '../methods/types.ts';
-import type { ChipCosts, ModeDefinition, ModeRuntime } from '../modes.ts';
+import type { ChipCosts, ModeDefinition, ModeRuntime, TrialContext } from '../modes.ts';
+import { connectDevice, withTimeout } from '../device/connect.ts';
+import { deviceKey } from '../../contracts/trial-common.ts';
 import { emulatedChip } from './emulated.ts';
 
 /** Running totals of what ran on devices (JSON: part of the checkpoint). */
@@ -152,12 +154,25 @@ class ChipRuntime implements ModeRuntime {
     private readonly config: TrialConfig,
     private readonly model: MethodModel,
     private readonly mode: Mode,
+    private readonly context: TrialContext,
   ) {
     if (mode !== 'simulation' || config.evaluateOnChips.length > 0) deviceMethodOf(config, model);
+    if (config.device && mode !== 'in-the-loop') throw new ValidationError('spikesweep:invalid-config', [{ path: 'device', message: `only in-the-loop trials run on a device, not ${mode}` }]);
+  }
+
+  /** The device the trial trains on: `config.device` at the address the context gives, else the emulated chip. */
+  private async openTraining(): Promise<DeviceSession> {
+    const ref = this.config.device;
+    if (!ref) return openChip(this.config, this.model, this.config.chip, 'chip-trial-noise', this.trainLedger);
+    const at = this.context.device;
+    if (!at) throw new DeviceError('spikesweep:device-unavailable', `device ${deviceKey(ref)}: no address (run the trial on a worker that reaches the device)`);
+    const raw = await connectDevice(at.address, { seed: this.config.seed, noisePurpose: 'chip-trial-noise' });
+    const device = at.timeoutMs ? withTimeout(raw, at.timeoutMs, deviceKey(ref)) : raw;
+    return DeviceSession.open(device, deviceMethodOf(this.config, this.model), this.trainLedger);
   }
 
   private training(): Promise<DeviceSession> {
-    this.trainChip ??= openChip(this.config, this.model, this.config.chip, 'chip-trial-noise', this.trainLedger).then(async (session) => {
+    this.trainChip ??= this.openTraining().then(async (session) => {
       if (this.pendingNoise !== null) await session.device.setState?.(this.pendingNoise);
       return session;
     });
@@ -219,7 +234,7 @@ class ChipRuntime implements ModeRuntime {
 }
 
 function chipMode(name: Mode): ModeDefinition {
-  return { name, start: (config, model) => new ChipRuntime(config, model, name) };
+  return { name, start: (config, model, context) => new ChipRuntime(config, model, name, context ?? {}) };
 }
 
 export const inTheLoopMode = chipMode('in-the-loop');
