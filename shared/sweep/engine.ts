@@ -18,8 +18,13 @@ export interface TrialSession {
   readonly epochsDone: number;
 }
 
+/** Where a run of a trial reaches outside things: the address of the physical device `config.device` names. */
+export interface TrialRunContext {
+  readonly device?: { readonly address: string; readonly timeoutMs?: number };
+}
+
 export interface TrialEngineModule {
-  startTrial(config: TrialConfig, resumeFrom?: TrialCheckpoint): TrialSession | Promise<TrialSession>;
+  startTrial(config: TrialConfig, resumeFrom?: TrialCheckpoint, context?: TrialRunContext): TrialSession | Promise<TrialSession>;
 }
 
 /** The real engine. A benchmark may point the pool at another module with the same API. */
@@ -27,7 +32,7 @@ export const DEFAULT_ENGINE_MODULE = new URL(import.meta.url.endsWith('.ts') ? '
 
 /** Messages from the pool to a trial thread. */
 export type ToThread =
-  | { type: 'start'; config: TrialConfig; checkpoint: TrialCheckpoint | null; checkpointEveryEpochs: number }
+  | { type: 'start'; config: TrialConfig; checkpoint: TrialCheckpoint | null; checkpointEveryEpochs: number; context?: TrialRunContext }
   /** The answer to an `epoch` message. `release`: send a checkpoint and stop (shutdown). */
   | { type: 'decision'; decision: 'continue' | 'prune' | 'release' };
 

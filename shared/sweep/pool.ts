@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { SpikeSweepError, type ErrorCode, type EpochMetrics, type TrialCheckpoint, type TrialConfig, type TrialResult } from '../contracts/index.ts';
-import { DEFAULT_ENGINE_MODULE, type FromThread, type ToThread } from './engine.ts';
+import { DEFAULT_ENGINE_MODULE, type FromThread, type ToThread, type TrialRunContext } from './engine.ts';
 
 /** Decision after an epoch: go on, stop as pruned, or checkpoint and give the trial back. */
 export type EpochDecision = 'continue' | 'prune' | 'release';
@@ -104,13 +104,13 @@ export class TrialPool {
   /** Runs one trial; resolves when it finished or was released. */
   run(
     config: TrialConfig,
-    options: { checkpoint: TrialCheckpoint | null; checkpointEveryEpochs: number },
+    options: { checkpoint: TrialCheckpoint | null; checkpointEveryEpochs: number; context?: TrialRunContext },
     onEpoch: (report: EpochReport) => Promise<EpochDecision>,
   ): Promise<TrialOutcome> {
     if (this.closed) return Promise.reject(new SpikeSweepError('spikesweep:service-unavailable', 'trial pool is closed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({
-        start: { type: 'start', config, checkpoint: options.checkpoint, checkpointEveryEpochs: options.checkpointEveryEpochs },
+        start: { type: 'start', config, checkpoint: options.checkpoint, checkpointEveryEpochs: options.checkpointEveryEpochs, ...(options.context ? { context: options.context } : {}) },
         onEpoch,
         resolve,
         reject,

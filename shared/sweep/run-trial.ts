@@ -2,6 +2,7 @@ import type { EarlyStopping, EpochMetrics, ResultsMessage, TrialResult } from '.
 import type { CheckpointStore } from './checkpoints.ts';
 import { EarlyStopper, type RungStore } from './early-stopping.ts';
 import type { PlannedTrial } from './plan.ts';
+import type { TrialRunContext } from './engine.ts';
 import { TrialRunError, type TrialOutcome, type TrialPool } from './pool.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface TrialAttempt {
   publish(message: ResultsMessage): Promise<void>;
   checkpoints: CheckpointStore;
   rungs: RungStore;
+  /** Where the trial reaches its device (`config.device`), when it names one. */
+  context?: TrialRunContext;
   /** Asked after each epoch: checkpoint and give the trial back (graceful shutdown)? */
   releaseRequested(): boolean;
   /** Called once the checkpoint (if any) is loaded, before the trial starts. */
@@ -49,7 +52,7 @@ export async function runTrialAttempt(pool: TrialPool, trial: PlannedTrial, atte
   await attempt.publish({ kind: 'trial-started', trialId, workerId: attempt.workerId, attempt: attempt.attempt, at: now() });
   let outcome: TrialOutcome;
   try {
-    outcome = await pool.run(config, { checkpoint, checkpointEveryEpochs: attempt.checkpointEveryEpochs }, async (report) => {
+    outcome = await pool.run(config, { checkpoint, checkpointEveryEpochs: attempt.checkpointEveryEpochs, context: attempt.context }, async (report) => {
       epochs.push(report.metrics);
       await attempt.publish({ kind: 'trial-epoch', trialId, metrics: report.metrics, at: now() });
       if (report.checkpoint) await attempt.checkpoints.save(report.checkpoint);

@@ -22,7 +22,7 @@ function nextDecision(): Promise<'continue' | 'prune' | 'release'> {
 }
 
 async function run(start: Extract<ToThread, { type: 'start' }>): Promise<void> {
-  const session = await engine.startTrial(start.config, start.checkpoint ?? undefined);
+  const session = await engine.startTrial(start.config, start.checkpoint ?? undefined, start.context);
   while (!session.finished) {
     const metrics = await session.runEpoch();
     const finished = session.finished;
