@@ -1,7 +1,14 @@
 import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_QUEUE_PREFIX } from '../../shared/contracts/index.ts';
+import { DEFAULT_QUEUE_PREFIX, DeviceRef } from '../../shared/contracts/index.ts';
 import { parseOrThrow } from '../../shared/contracts/validate.ts';
+
+/** One device a worker reaches. */
+export const WorkerDevice = DeviceRef.extend({
+  address: z.string().min(1),
+  timeoutMs: z.number().int().min(1).default(30_000),
+}).strict();
+export type WorkerDevice = z.infer<typeof WorkerDevice>;
 
 /** The worker's environment, parsed once at start-up. Every default lives here. */
 export const Env = z.object({
@@ -22,6 +29,26 @@ export const Env = z.object({
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   /** Module with `startTrial` (URL or path); default the engine. Benchmarks point it elsewhere. */
   TRIAL_ENGINE_MODULE: z.string().optional(),
+  /**
+   * The physical devices this worker reaches, as JSON: [{"pool", "id", "address", "timeoutMs"?}]
+   * (address: a device URL, e.g. `emulated:?mismatchSeed=3`; timeoutMs bounds each device call).
+   */
+  WORKER_DEVICES: z
+    .string()
+    .default('[]')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {pool, id, address, timeoutMs?}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(WorkerDevice)),
+  /** A device lease expires this long after its last heartbeat (renewed every third of it). */
+  DEVICE_LEASE_MS: z.coerce.number().int().min(200).default(30_000),
+  /** How long a trial waiting for its device stays in the queue before it is tried again. */
+  DEVICE_WAIT_MS: z.coerce.number().int().min(50).default(5_000),
 });
 export type Env = z.infer<typeof Env>;
 

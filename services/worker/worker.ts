@@ -1,13 +1,15 @@
 import { pathToFileURL } from 'node:url';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QueueNames } from '../../shared/contracts/index.ts';
+import { deviceKey, QueueNames } from '../../shared/contracts/index.ts';
+import { DeviceLeases, type DeviceLease } from '../../shared/queue/devices.ts';
+import type { TrialRunContext } from '../../shared/sweep/engine.ts';
 import { extractTraceContext, SpanKind, withSpan } from '../../shared/telemetry/index.ts';
 import { parseTrialJob } from '../../shared/queue/payloads.ts';
 import { createDeadLetterQueue, createResultsQueue, deadLetter, ResultsPublisher } from '../../shared/queue/queues.ts';
 import { FinalMarkers, RedisCheckpointStore, RedisRungStore, SweepStates } from '../../shared/queue/state.ts';
 import type { Logger } from '../../shared/process/index.ts';
-import { TrialPool } from '../../shared/sweep/pool.ts';
+import { TrialPool, TrialRunError } from '../../shared/sweep/pool.ts';
 import { isDone, runTrialAttempt } from '../../shared/sweep/run-trial.ts';
 import type { Env } from './env.ts';
 
@@ -17,6 +19,13 @@ import type { Env } from './env.ts';
  * `trial-epoch` message, a checkpoint in Redis every N epochs, the early-stopping decision.
  * A retried or stalled trial resumes from its checkpoint. On shutdown, running trials
  * checkpoint after their epoch and go back to the queue.
+ *
+ * Devices: the worker registers the physical devices it reaches (`WORKER_DEVICES`) in Redis and
+ * renews the registration with every heartbeat. A trial naming `device: {pool, id}` runs only
+ * on a worker that reaches that device and only while it holds the device's lease (one trial
+ * per device; the lease is renewed every third of `DEVICE_LEASE_MS`). Otherwise, or when the
+ * device stops answering, the job goes back to the queue for `DEVICE_WAIT_MS` without spending
+ * an attempt (waiting for the device) and resumes from its checkpoint on that device.
  */
 export interface TrialWorker {
   readonly worker: Worker;
@@ -41,6 +50,12 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
   const rungs = new RedisRungStore(redis, env.QUEUE_PREFIX);
   const finals = new FinalMarkers(redis, env.QUEUE_PREFIX);
   const sweeps = new SweepStates(redis, env.QUEUE_PREFIX);
+  const leases = new DeviceLeases(redis, env.QUEUE_PREFIX);
+  const reachable = new Map(env.WORKER_DEVICES.map((d) => [deviceKey(d), d]));
+  const registrationTtlMs = 3 * env.HEARTBEAT_INTERVAL_MS;
+  await leases.register(env.WORKER_ID, env.WORKER_DEVICES, registrationTtlMs);
+  const registration = setInterval(() => void leases.register(env.WORKER_ID, env.WORKER_DEVICES, registrationTtlMs).catch(() => undefined), env.HEARTBEAT_INTERVAL_MS);
+  registration.unref();
   let shuttingDown = false;
 
   const process = async (job: Job, token?: string) => {
@@ -58,6 +73,28 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
     if (await finals.has(trialId)) return { skipped: 'already finished' };
     if ((await sweeps.status(sweepId)) === 'cancelled') return { skipped: 'sweep cancelled' };
 
+    // A trial on a physical device: only here if this worker reaches it, only with its lease.
+    let lease: DeviceLease | null = null;
+    let leaseLost = false;
+    let context: TrialRunContext | undefined;
+    const waitForDevice = async (reason: string): Promise<never> => {
+      log.info('trial waiting for device', { trialId, device: config.device ? deviceKey(config.device) : null, reason });
+      await job.updateProgress({ status: 'waiting-for-device', device: config.device ? deviceKey(config.device) : null, reason });
+      await job.moveToDelayed(Date.now() + env.DEVICE_WAIT_MS, token);
+      throw new DelayedError();
+    };
+    if (config.device) {
+      const mine = reachable.get(deviceKey(config.device));
+      if (!mine) return waitForDevice(`not reachable from worker ${env.WORKER_ID}`);
+      lease = await leases.acquire(config.device, `${trialId}@${env.WORKER_ID}`, env.DEVICE_LEASE_MS);
+      if (!lease) return waitForDevice(`held by ${(await leases.holder(config.device)) ?? 'another trial'}`);
+      lease.keepAlive(() => {
+        leaseLost = true;
+        log.warn('device lease lost; the trial is released after its epoch', { trialId, device: deviceKey(config.device!) });
+      });
+      context = { device: { address: mine.address, timeoutMs: mine.timeoutMs } };
+    }
+
     return withSpan(
       'trial.run',
       { 'spikesweep.trial.id': trialId, 'spikesweep.sweep.id': sweepId, 'spikesweep.trial.attempt': job.attemptsStarted },
@@ -72,12 +109,13 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
             workerId: env.WORKER_ID,
             attempt: Math.max(1, job.attemptsStarted),
             lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+            ...(context ? { context } : {}),
             checkpointEveryEpochs: payload.checkpointEveryEpochs,
             earlyStopping: payload.earlyStopping,
             publish: (m) => results.publish(m),
             checkpoints,
             rungs,
-            releaseRequested: () => shuttingDown || cancelled,
+            releaseRequested: () => shuttingDown || cancelled || leaseLost,
             onStart: (resumedFrom) => log.info('trial started', { trialId, sweepId, attempt: job.attemptsStarted, resumedFrom }),
             onEpoch: async (metrics, { checkpointed }) => {
               await job.updateProgress({ epoch: metrics.epoch, epochs: config.training.epochs, validationAccuracy: metrics.validationAccuracy });
@@ -90,16 +128,22 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
             log.info('trial finished', { trialId, status: outcome.result.status, testAccuracy: outcome.result.testAccuracy });
             return { status: outcome.result.status };
           }
-          log.info('trial released', { trialId, epochsDone: outcome.checkpoint.epochsDone, reason: cancelled ? 'cancelled' : 'shutdown' });
+          log.info('trial released', { trialId, epochsDone: outcome.checkpoint.epochsDone, reason: cancelled ? 'cancelled' : leaseLost ? 'device lease lost' : 'shutdown' });
           if (cancelled) return { released: 'sweep cancelled' };
           // Back to the queue without spending an attempt; another worker resumes from the checkpoint.
           await job.moveToDelayed(Date.now(), token);
           throw new DelayedError();
         } catch (error) {
+          if (context && error instanceof TrialRunError && error.code === 'spikesweep:device-unavailable') {
+            await lease?.release();
+            lease = null;
+            return waitForDevice(error.message);
+          }
           if (!(error instanceof DelayedError)) log.error('trial attempt failed', { trialId, attempt: job.attemptsStarted, error: String(error) });
           throw error;
         } finally {
           clearInterval(heartbeat);
+          await lease?.release();
         }
       },
       { kind: SpanKind.CONSUMER, parent: extractTraceContext(payload.trace) },
@@ -123,7 +167,9 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
     close: () =>
       (closing ??= (async () => {
         shuttingDown = true;
+        clearInterval(registration);
         await worker.close();
+        await leases.unregister(env.WORKER_ID, env.WORKER_DEVICES).catch(() => undefined);
         await pool.close();
         await resultsQueue.close();
         await dead.close();

@@ -63,6 +63,8 @@ export async function runTrialAttempt(pool: TrialPool, trial: PlannedTrial, atte
     });
   } catch (error) {
     const retryable = error instanceof TrialRunError ? error.retryable : false;
+    // a device that went away: the trial waits for it and resumes from its checkpoint (no attempt spent)
+    if (attempt.context?.device && error instanceof TrialRunError && error.code === 'spikesweep:device-unavailable') throw error;
     if (retryable && !attempt.lastAttempt) throw error;
     const result = failedResult(trial, error, epochs);
     await attempt.publish({ kind: 'trial-finished', result, at: now() });
