@@ -41,4 +41,15 @@ describe('worker env', () => {
       }
     }
   });
+
+  it('parses the devices a worker reaches, with a per-device timeout default, and names a bad entry', () => {
+    expect(parseEnv({}).WORKER_DEVICES).toEqual([]);
+    const env = parseEnv({ WORKER_DEVICES: JSON.stringify([{ pool: 'lab', id: 'bss2-1', address: 'grpc://10.0.0.5:7070' }, { pool: 'lab', id: 'x', address: 'emulated:?mismatchSeed=2', timeoutMs: 500 }]) });
+    expect(env.WORKER_DEVICES).toEqual([
+      { pool: 'lab', id: 'bss2-1', address: 'grpc://10.0.0.5:7070', timeoutMs: 30_000 },
+      { pool: 'lab', id: 'x', address: 'emulated:?mismatchSeed=2', timeoutMs: 500 },
+    ]);
+    expect(() => parseEnv({ WORKER_DEVICES: 'lab/x' })).toThrow(/WORKER_DEVICES: must be a JSON array/);
+    expect(() => parseEnv({ WORKER_DEVICES: JSON.stringify([{ pool: 'lab', address: 'a' }]) })).toThrow(/WORKER_DEVICES\[0\]\.id: Invalid input/);
+  });
 });
