@@ -13,6 +13,7 @@ interface TrialOptions {
   epochs?: number;
   mode?: string;
   chipSeed?: number;
+  deviceAddress?: string;
 }
 
 async function readInput(path: string): Promise<string> {
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .option('--epochs <e>', 'training.epochs', nonNegativeInt('--epochs'))
     .option('--mode <mode>', 'simulation, in-the-loop, transfer or robust-transfer')
     .option('--chip-seed <s>', 'chip.mismatchSeed: the emulated chip (device instance) trained on or deployed to', nonNegativeInt('--chip-seed'))
+    .option('--device-address <url>', 'where to reach the device the config names (device: {pool, id}), e.g. emulated:?mismatchSeed=3')
     .action(async (path: string | undefined, options: TrialOptions) => {
       const input: Record<string, unknown> = path === undefined ? {} : await readConfig(path);
       if (options.method !== undefined) input.method = options.method;
@@ -91,6 +93,7 @@ export function register(program: Command): void {
       const t0 = performance.now();
       bar.start(config.training.epochs, 0, { loss: '-', train: '-', val: '-', seconds: '0' });
       const result = await runTrial(config, {
+        ...(options.deviceAddress ? { context: { device: { address: options.deviceAddress } } } : {}),
         onEpoch: (m) =>
           bar.update(m.epoch, {
             loss: m.trainLoss.toFixed(4),
