@@ -7,6 +7,7 @@ import { methodFor } from '../methods/index.ts';
 import type { MethodModel, PreparedData } from '../methods/types.ts';
 import { streamFor } from '../random.ts';
 import { runTrial } from '../trial.ts';
+import { pspKernel } from '../event/lif.ts';
 import { ENERGY_PER_SPIKE_J, ENERGY_PER_SYNAPTIC_EVENT_J, STATIC_POWER_W } from './cost.ts';
 import { emulatedChip, simulationDevice } from './emulated.ts';
 import { DeviceSession, emptyLedger } from './modes.ts';
@@ -149,5 +150,49 @@ describe('device errors', () => {
     const { model } = setup('spike-time', { network: { hiddenSize: 600 } });
     const error = await DeviceSession.open(emulatedChip(ChipConfig.parse({}), { noiseSeed: 1, noisePurpose: 'test' }), model.onDevice!, emptyLedger()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'spikesweep:device-rejected', message: expect.stringMatching(/refused the network: network needs \d+ synapse rows and 603 neurons; the device has 256 and 512/) });
+  });
+});
+
+describe('probes (calibration stimuli)', () => {
+  it('on the ideal device: rest is E_L, a PSP is E_L + w·κ(t − t_in) on the grid, a strong drive fires and resets', async () => {
+    const { model } = setup('spike-time');
+    const device = simulationDevice();
+    await DeviceSession.open(device, model.onDevice!, emptyLedger());
+    const hidden = model.onDevice!.network().layers[0]!;
+    const { tauMemMs, tauSynMs, vLeak, vThreshold, vReset } = hidden.neurons;
+    const rest = await device.probe({ kind: 'rest', layer: 'hidden', weight: 1, inputTimesMs: Float64Array.of(1), durationMs: 5, repetitions: 1 });
+    expect(new Set(rest.membrane)).toEqual(new Set([vLeak[0]]));
+    const psp = await device.probe({ kind: 'psp', layer: 'hidden', weight: 0.05, inputTimesMs: Float64Array.of(1.05), durationMs: 20, repetitions: 2 });
+    expect(psp.steps).toBe(200);
+    expect(psp.spikes.timesMs.length).toBe(0);
+    for (const k of [0, 10, 11, 50, 200]) {
+      const t = k * psp.dtMs;
+      expect(psp.membrane[k * psp.size + 3]).toBeCloseTo(vLeak[3]! + 0.05 * pspKernel(t - 1.05, tauMemMs[3]!, tauSynMs[3]!), 12);
+    }
+    const drive = await device.probe({ kind: 'drive', layer: 'hidden', weight: 50, inputTimesMs: Float64Array.of(1, 6), durationMs: 15, repetitions: 1 });
+    expect(drive.spikes.timesMs.length).toBeGreaterThanOrEqual(hidden.size);
+    const first = drive.spikes.timesMs[0]!;
+    const k = Math.round(first / drive.dtMs);
+    expect(drive.membrane[k * drive.size]).toBeGreaterThanOrEqual(vThreshold[0]!);
+    expect(drive.membrane[(k - 1) * drive.size]).toBeLessThan(vThreshold[0]!);
+    expect(vReset[0]).toBeLessThan(vThreshold[0]!);
+  });
+
+  it('on the uncalibrated chip the rest probe shows each circuit\'s own leak, through the 8-bit ADC', async () => {
+    const { model } = setup('spike-time');
+    const chip = emulatedChip(ChipConfig.parse({ calibrated: false, noiseScale: 0, mismatchSeed: 5 }), { noiseSeed: 1, noisePurpose: 'test' });
+    await DeviceSession.open(chip, model.onDevice!, emptyLedger());
+    const rest = await chip.probe({ kind: 'rest', layer: 'hidden', weight: 0, inputTimesMs: new Float64Array(0), durationMs: 2, repetitions: 1 });
+    const reply = await chip.run(model.onDevice!.inputs(setup('spike-time').data, null, 0, 1), { membrane: [], peak: [], internals: true });
+    const leak = reply.internals!.neurons.hidden!.vLeak;
+    const span = model.onDevice!.network().layers[0]!.neurons.vThreshold[0]!; // model E_L = 0
+    const code = (2 * span) / 255;
+    let differ = 0;
+    for (let j = 0; j < rest.size; j++) {
+      expect(Math.abs(rest.membrane[j]! - leak[j]!)).toBeLessThanOrEqual(code / 2 + 1e-12);
+      if (Math.abs(leak[j]!) > code) differ++;
+    }
+    expect(differ).toBeGreaterThan(0); // mismatch moves leaks by more than one code
+    await expect(chip.probe({ kind: 'psp', layer: 'nope', weight: 1, inputTimesMs: new Float64Array(0), durationMs: 1, repetitions: 1 })).rejects.toThrow(/probe of 'nope': no such layer/);
   });
 });

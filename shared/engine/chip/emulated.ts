@@ -15,7 +15,8 @@
  *      layer sees them,
  *   3. what is read: the spikes, the membranes asked for (chip: read-out noise and the 8-bit
  *      ADC, in place), the readout peaks asked for (likewise),
- * and it counts the activity (spikes, synaptic events) for the energy model: E = P_static ·
+ * `probe` runs calibration stimuli on one layer's circuits, each neuron alone (see `probeNow`),
+ * and `run` counts the activity (spikes, synaptic events) for the energy model: E = P_static ·
  * t_hw + E_spike · spikes + E_syn · synaptic events (cost.ts), t_hw = model time / 1000.
  *
  * The networks these kernels simulate are the methods' own (methods/surrogate/kernel.ts,
@@ -42,6 +43,7 @@ import type {
   WeightSet,
 } from '../device/types.ts';
 import { toEventParams } from '../event/first-spike-model.ts';
+import { pspKernel } from '../event/lif.ts';
 import type { SpikeNetwork, TtfsLayerParams, TtfsWeights } from '../event/spike-network.ts';
 import { EventPropNetwork } from '../methods/eventprop/network.ts';
 import { TtfsNetwork } from '../methods/spike-time/network.ts';
@@ -303,7 +305,7 @@ export class EmulatedDevice implements Device {
     return this.placed;
   }
 
-  updateWeights(weights: WeightSet): Promise<void> {
+  async updateWeights(weights: WeightSet): Promise<void> {
     const p = this.configured();
     p.network.layers.forEach((l, k) => {
       const w = weights[l.weights];
@@ -311,11 +313,10 @@ export class EmulatedDevice implements Device {
       if (w.length !== l.size * l.inputs) throw new DeviceError('spikesweep:device-rejected', `device ${this.options.id}: weights '${l.weights}' need ${l.size * l.inputs} values, got ${w.length}`);
       this.circuits!.applyWeights(l.weights, w, p.weights[k]!);
     });
-    return Promise.resolve();
   }
 
-  run(batch: SpikeTrainBatch, request: RunRequest): Promise<RunResult> {
-    return Promise.resolve(this.runNow(batch, request));
+  async run(batch: SpikeTrainBatch, request: RunRequest): Promise<RunResult> {
+    return this.runNow(batch, request);
   }
 
   /** `run`, synchronously (in-process callers). */
@@ -422,8 +423,91 @@ export class EmulatedDevice implements Device {
     };
   }
 
-  probe(_request: ProbeRequest): Promise<ProbeResult> {
-    return Promise.reject(new DeviceError('spikesweep:device-rejected', `device ${this.options.id}: probe is not offered by the in-process devices yet`));
+  async probe(request: ProbeRequest): Promise<ProbeResult> {
+    return this.probeNow(request);
+  }
+
+  /**
+   * Calibration stimuli on the circuits of one configured layer, each neuron alone: its own
+   * synapse (row 0 of the layer, so the weight goes through the 6-bit step and that synapse's
+   * gain on the chip) receives `inputTimesMs` (none for `rest`); the membrane
+   *   V(t) = E_L + (V₀ − E_L)e^{−s/τ_m} + I₀ κ(s),  I(t) = I₀ e^{−s/τ_s}   (exact between events)
+   * is sampled every `dtMs` of the network grid for `durationMs`; a sample at or above this
+   * repetition's threshold (chip: + trial noise) is a spike (times on the grid) and resets V to
+   * V_r. Samples are read like any membrane (chip: read-out noise, 8-bit ADC).
+   */
+  probeNow(request: ProbeRequest): ProbeResult {
+    const p = this.configured();
+    const { network } = p;
+    const l = network.layers.findIndex((x) => x.name === request.layer);
+    if (l < 0) throw new DeviceError('spikesweep:device-rejected', `device ${this.options.id}: probe of '${request.layer}': no such layer (${network.layers.map((x) => x.name).join(', ')})`);
+    if (!(request.durationMs > 0) || !(request.repetitions >= 1) || !Number.isInteger(request.repetitions) || !Number.isFinite(request.weight)) {
+      throw new DeviceError('spikesweep:device-rejected', `device ${this.options.id}: probe needs durationMs > 0, an integer repetitions ≥ 1 and a finite weight`);
+    }
+    const layer = network.layers[l]!;
+    const hw = p.hardware[l]!;
+    const circuits = this.circuits!;
+    const n = layer.size;
+    const dt = network.dtMs;
+    const steps = Math.max(1, Math.round(request.durationMs / dt));
+    // the probe weight as the neuron's first synapse applies it
+    const matrix = new Float64Array(n * layer.inputs);
+    for (let j = 0; j < n; j++) matrix[j * layer.inputs] = request.weight;
+    const applied = new Float64Array(matrix.length);
+    circuits.applyWeights(layer.weights, matrix, applied);
+    const times = request.kind === 'rest' ? [] : Array.from(request.inputTimesMs).filter((t) => t >= 0 && t <= steps * dt).sort((x, y) => x - y);
+    const m = network.maxSpikesPerNeuron;
+    const membrane = new Float64Array(request.repetitions * (steps + 1) * n);
+    const offsets = new Int32Array(request.repetitions + 1);
+    const slots: number[] = [];
+    const spikeTimes: number[] = [];
+    const theta = hw.vThreshold.slice();
+    for (let r = 0; r < request.repetitions; r++) {
+      circuits.sampleThresholds?.(layer.name, theta);
+      const trace = membrane.subarray(r * (steps + 1) * n, (r + 1) * (steps + 1) * n);
+      const spikes: [number, number][] = [];
+      for (let j = 0; j < n; j++) {
+        const tm = hw.tauMemMs[j]!;
+        const ts = hw.tauSynMs[j]!;
+        const el = hw.vLeak[j]!;
+        const w = applied[j * layer.inputs]!;
+        let v = el;
+        let cur = 0;
+        let t = 0;
+        let next = 0;
+        let count = 0;
+        trace[j] = v;
+        for (let k = 1; k <= steps; k++) {
+          const tk = k * dt;
+          // advance exactly through the input events up to the sample time
+          while (next < times.length && times[next]! <= tk) {
+            const s = times[next]! - t;
+            v = el + (v - el) * Math.exp(-s / tm) + cur * pspKernel(s, tm, ts);
+            cur = cur * Math.exp(-s / ts) + w;
+            t = times[next]!;
+            next++;
+          }
+          const s = tk - t;
+          v = el + (v - el) * Math.exp(-s / tm) + cur * pspKernel(s, tm, ts);
+          cur *= Math.exp(-s / ts);
+          t = tk;
+          trace[k * n + j] = v;
+          if (v >= theta[j]!) {
+            if (count < m) spikes.push([j * m + count, tk]);
+            count++;
+            v = hw.vReset[j]!;
+          }
+        }
+      }
+      spikes.sort((x, y) => x[0] - y[0]);
+      for (const [slot, time] of spikes) {
+        slots.push(slot);
+        spikeTimes.push(time);
+      }
+      offsets[r + 1] = slots.length;
+      circuits.observeMembrane?.(layer.name, trace, n);
+    }
+    return { size: n, steps, dtMs: dt, membrane, spikes: { offsets, slots: Int32Array.from(slots), timesMs: Float64Array.from(spikeTimes) } };
   }
 
   reset(): Promise<void> {
