@@ -4,6 +4,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis } from '../shared/clients/redis.ts';
 import { DeviceLeases } from '../shared/queue/devices.ts';
+import { createEmbeddedStore } from '../shared/store/index.ts';
+import { listen } from '../shared/sweep/health.ts';
+import { createResultsApp } from '../services/results/api.ts';
 import { REDIS_URL, deleteRedisPrefix } from './support/services.ts';
 
 const prefix = `test-devices-${randomUUID().slice(0, 8)}`;
@@ -94,5 +97,22 @@ describe('device leases on Redis', () => {
     expect(sy.busyMs).toBe(0);
     await leases.unregister('w1', [y]);
     expect(await leases.reachableBy(y)).toEqual([]);
+  });
+
+  it('the results API lists per-device utilisation for the dashboard', async () => {
+    const leases = new DeviceLeases(redis, prefix);
+    const device = { pool: 'pool-api', id: 'bss2-1' };
+    await leases.register('w9', [device], 5000);
+    const lease = (await leases.acquire(device, 'trial-x@w9', 5000))!;
+    const store = await createEmbeddedStore();
+    const http = await listen(createResultsApp(store, { readiness: {}, devices: () => leases.list() }), 0, '127.0.0.1');
+    try {
+      const body = (await (await fetch(`http://127.0.0.1:${http.port}/api/devices`)).json()) as { devices: { pool: string; id: string; holder: string | null; reachableBy: string[]; utilisation: number }[] };
+      expect(body.devices.find((d) => d.pool === 'pool-api')).toMatchObject({ id: 'bss2-1', holder: 'trial-x@w9', reachableBy: ['w9'] });
+    } finally {
+      await lease.release();
+      await http.close();
+      await store.close();
+    }
   });
 });

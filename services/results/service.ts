@@ -4,6 +4,7 @@
  * `close()` stops them in reverse start order and is safe to call twice.
  */
 import { closeRedis, createRedis } from '../../shared/clients/redis.ts';
+import { DeviceLeases } from '../../shared/queue/devices.ts';
 import { consumeResults } from '../../shared/queue/results-consumer.ts';
 import { listen } from '../../shared/http/index.ts';
 import { jsonLogger, Lifecycle, type Logger } from '../../shared/process/index.ts';
@@ -42,6 +43,7 @@ export async function startResultsService(env: Env, options: { log?: Logger } = 
       readiness: { mongo: () => store.ping(), redis: async () => (await redis.ping()) === 'PONG' },
       pollMs: env.DASHBOARD_POLL_MS,
       log,
+      devices: () => new DeviceLeases(redis, env.QUEUE_PREFIX).list(),
     });
     const http = await listen(app, env.RESULTS_PORT, env.RESULTS_HOST);
     lifecycle.add('http', () => http.close());

@@ -10,6 +10,7 @@ import type { Logger } from '../process/index.ts';
 import type { ResultStore, TrialQuery, TrialRow } from '../store/index.ts';
 import { compareSweeps, estimateSweepCost } from '../analysis/index.ts';
 import { readAnalyzedSummary } from './analyzed-summary.ts';
+import type { DeviceStatus } from '../queue/devices.ts';
 
 /**
  * The results service's HTTP API and dashboard (express 5: async handlers' errors reach the
@@ -80,7 +81,13 @@ const dashboardDir = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
 
 export function createResultsApp(
   store: ResultStore,
-  options: { readiness: Record<string, () => Promise<boolean>>; pollMs?: number; log?: Logger },
+  options: {
+    readiness: Record<string, () => Promise<boolean>>;
+    pollMs?: number;
+    log?: Logger;
+    /** Registered physical devices with holder and utilisation (shared/queue/devices.ts); absent = none. */
+    devices?: () => Promise<readonly DeviceStatus[]>;
+  },
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -95,6 +102,9 @@ export function createResultsApp(
 
   api.get('/config', (_req, res) => {
     res.json({ pollMs: options.pollMs ?? 5000 });
+  });
+  api.get('/devices', async (_req, res) => {
+    res.json({ devices: options.devices ? await options.devices() : [] });
   });
   api.get('/sweeps', async (req, res) => {
     const { offset, limit } = query(Paging, req.query);

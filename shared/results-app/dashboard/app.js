@@ -65,7 +65,22 @@ async function renderList() {
     <tbody>${sweeps
       .map((s) => `<tr><td><a href="#/sweep/${encodeURIComponent(s.sweepId)}">${esc(s.name)}</a></td><td class="l">${esc(s.sweepId)}</td><td class="l">${esc(s.status)}</td><td>${s.planned}</td><td class="l">${esc(s.axes.join(', '))}</td><td class="l">${esc(s.createdAt)}</td></tr>`)
       .join('')}</tbody></table>${sweeps.length === 0 ? '<p class="muted">No sweeps yet.</p>' : ''}</div>`;
+  await renderDevices();
   renderComparePicker(sweeps);
+}
+
+/** Physical devices (pools): who reaches them, who holds them, how busy they have been. */
+async function renderDevices() {
+  const { devices } = await getJson('/api/devices');
+  if (devices.length === 0) return;
+  $('#app').insertAdjacentHTML(
+    'beforeend',
+    `<h2>Devices</h2>
+    <div class="panel"><table id="devices"><thead><tr><th class="l">Pool</th><th class="l">Device</th><th>Utilisation %</th><th>Busy</th><th>Trials</th><th class="l">Held by</th><th class="l">Reachable by</th></tr></thead>
+    <tbody>${devices
+      .map((d) => `<tr><td class="l">${esc(d.pool)}</td><td class="l">${esc(d.id)}</td><td>${pct(d.utilisation)}</td><td>${duration(d.busyMs)}</td><td>${d.leases}</td><td class="l">${esc(d.holder ?? '–')}</td><td class="l">${d.reachableBy.length ? esc(d.reachableBy.join(', ')) : '<span class="muted">none (trials wait)</span>'}</td></tr>`)
+      .join('')}</tbody></table></div>`,
+  );
 }
 
 /** Below the list: pick two or more sweeps (device batches, dates) to see side by side. */
