@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis } from '../shared/clients/redis.ts';
 import { DeviceLeases } from '../shared/queue/devices.ts';
 import { createEmbeddedStore } from '../shared/store/index.ts';
-import { listen } from '../shared/sweep/health.ts';
-import { createResultsApp } from '../services/results/api.ts';
+import { listen } from '../shared/http/index.ts';
+import { createResultsApp } from '../shared/results-app/app.ts';
 import { REDIS_URL, deleteRedisPrefix } from './support/services.ts';
 
 const prefix = `test-devices-${randomUUID().slice(0, 8)}`;

@@ -11,6 +11,8 @@
  */
 import { NotImplementedError } from '../contracts/errors.ts';
 import type { Mode, TrialConfig } from '../contracts/trial.ts';
+import type { ChipConfig } from '../contracts/trial-common.ts';
+import type { Device } from './device/types.ts';
 import type { BatchStats, MethodModel, PreparedData } from './methods/types.ts';
 import { inTheLoopMode, simulationWithChipsMode, transferMode } from './chip/modes.ts';
 import { robustTransferMode } from './chip/robust.ts';
@@ -35,12 +37,23 @@ export interface ModeRuntime {
   /** JSON state for checkpoints (counters, noise generator states); null when stateless. */
   getState(): unknown;
   setState(state: unknown): void;
+  /** Ends the sessions on the devices it opened (a remote device's channel); safe to call twice. */
+  close?(): Promise<void>;
 }
+
+/**
+ * Where a trial's chips come from: the device for chip config `chip` with its trial-noise stream
+ * (`noiseSeed`, `noisePurpose`). Default: the in-process emulated chip (`emulatedChip`); a remote
+ * device (e.g. the same chip served over a protocol) is a drop-in.
+ */
+export type DeviceOpener = (chip: ChipConfig, noise: { readonly noiseSeed: number; readonly noisePurpose: string }) => Device;
 
 /** Where this run of a trial may reach things outside the engine. */
 export interface TrialContext {
   /** The address of the physical device `config.device` names (a worker that reaches it knows it). */
   readonly device?: { readonly address: string; readonly timeoutMs?: number };
+  /** Where the emulated chips of `config.chip` / `evaluateOnChips` come from (default: in process). */
+  readonly openDevice?: DeviceOpener;
 }
 
 export interface ModeDefinition {

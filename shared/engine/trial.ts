@@ -29,7 +29,7 @@ import { generateYinYang } from './data/yinyang.ts';
 import { methodFor } from './methods/index.ts';
 import type { MethodModel, PreparedData } from './methods/types.ts';
 import { hasSchedule, runOperation } from './operation.ts';
-import { modeFor, type ModeRuntime, type TrialContext } from './modes.ts';
+import { modeFor, type DeviceOpener, type ModeRuntime, type TrialContext } from './modes.ts';
 import { Adam, type AdamState } from './optim/adam.ts';
 import { streamFor, type Mt19937, type RandomState } from './random.ts';
 
@@ -338,6 +338,7 @@ class Session implements TrialSession {
         error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       }
     }
+    await this.runtime.close?.().catch(() => undefined);
     const costs = this.runtime.costs();
     return {
       schemaVersion: 1,
@@ -406,9 +407,12 @@ export async function runTrial(
     resumeFrom?: TrialCheckpoint;
     /** Where the trial reaches `config.device`. */
     context?: TrialContext;
+    /** Where the trial's chips come from (default: the in-process emulated chip); same as `context.openDevice`. */
+    openDevice?: DeviceOpener;
   } = {},
 ): Promise<TrialResult> {
-  const session = startTrial(config, options.resumeFrom, options.context);
+  const context: TrialContext = options.openDevice ? { ...options.context, openDevice: options.openDevice } : (options.context ?? {});
+  const session = startTrial(config, options.resumeFrom, context);
   const every = options.checkpointEveryEpochs ?? 0;
   try {
     while (!session.finished) {

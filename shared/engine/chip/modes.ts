@@ -27,7 +27,7 @@ import type { TrialConfig } from '../../contracts/trial.ts';
 import { checkRunResult, readoutOf } from '../device/batch.ts';
 import type { Device, DeviceCapabilities, NetworkSpec, RunRequest, RunResult } from '../device/types.ts';
 import type { BatchStats, DeviceMethod, MethodModel, PreparedData } from '../methods/types.ts';
-import type { ChipCosts, ModeDefinition, ModeRuntime, TrialContext } from '../modes.ts';
+import type { ChipCosts, DeviceOpener, ModeDefinition, ModeRuntime, TrialContext } from '../modes.ts';
 import { connectDevice, withTimeout } from '../device/connect.ts';
 import { deviceKey } from '../../contracts/trial-common.ts';
 import { emulatedChip } from './emulated.ts';
@@ -116,10 +116,20 @@ function deviceMethodOf(config: TrialConfig, model: MethodModel): DeviceMethod {
   return model.onDevice;
 }
 
-/** The emulated chip `chip` with `model`'s network configured (noise stream by `noisePurpose`). */
-export async function openChip(config: TrialConfig, model: MethodModel, chip: ChipConfig, noisePurpose: string, ledger: LedgerTotals): Promise<DeviceSession> {
+/** The in-process emulated chip (the default `DeviceOpener`). */
+export const openEmulatedChip: DeviceOpener = (chip, noise) => emulatedChip(chip, noise);
+
+/** The chip `chip` with `model`'s network configured (noise stream by `noisePurpose`). */
+export async function openChip(
+  config: TrialConfig,
+  model: MethodModel,
+  chip: ChipConfig,
+  noisePurpose: string,
+  ledger: LedgerTotals,
+  openDevice: DeviceOpener = openEmulatedChip,
+): Promise<DeviceSession> {
   const method = deviceMethodOf(config, model);
-  return DeviceSession.open(emulatedChip(chip, { noiseSeed: config.seed, noisePurpose }), method, ledger);
+  return DeviceSession.open(openDevice(chip, { noiseSeed: config.seed, noisePurpose }), method, ledger);
 }
 
 /** Fraction of `data` the model itself classifies correctly (no device). */
@@ -163,7 +173,7 @@ class ChipRuntime implements ModeRuntime {
   /** The device the trial trains on: `config.device` at the address the context gives, else the emulated chip. */
   private async openTraining(): Promise<DeviceSession> {
     const ref = this.config.device;
-    if (!ref) return openChip(this.config, this.model, this.config.chip, 'chip-trial-noise', this.trainLedger);
+    if (!ref) return openChip(this.config, this.model, this.config.chip, 'chip-trial-noise', this.trainLedger, this.context.openDevice);
     const at = this.context.device;
     if (!at) throw new DeviceError('spikesweep:device-unavailable', `device ${deviceKey(ref)}: no address (run the trial on a worker that reaches the device)`);
     const raw = await connectDevice(at.address, { seed: this.config.seed, noisePurpose: 'chip-trial-noise' });
@@ -192,14 +202,14 @@ class ChipRuntime implements ModeRuntime {
       return accuracy;
     }
     if (this.mode === 'transfer' && stage === 'final') {
-      this.finalChip ??= openChip(this.config, this.model, this.config.chip, 'chip-eval-noise', this.deployedLedger);
+      this.finalChip ??= openChip(this.config, this.model, this.config.chip, 'chip-eval-noise', this.deployedLedger, this.context.openDevice);
       return (await this.finalChip).accuracy(this.model, data);
     }
     return modelAccuracy(this.model, data);
   }
 
   async evaluateOnChip(mismatchSeed: number, test: PreparedData): Promise<number> {
-    const session = await openChip(this.config, this.model, { ...this.config.chip, mismatchSeed }, 'chip-eval-noise', this.deployedLedger);
+    const session = await openChip(this.config, this.model, { ...this.config.chip, mismatchSeed }, 'chip-eval-noise', this.deployedLedger, this.context.openDevice);
     try {
       return await session.accuracy(this.model, test);
     } finally {
@@ -217,6 +227,13 @@ class ChipRuntime implements ModeRuntime {
       chipRuns: runs,
       readoutBytesPerSample: runs > 0 ? (t.readoutBytes + d.readoutBytes) / runs : 0,
     };
+  }
+
+  async close(): Promise<void> {
+    const sessions = [this.trainChip, this.finalChip];
+    this.trainChip = null;
+    this.finalChip = null;
+    for (const s of sessions) if (s) await (await s.catch(() => null))?.device.close();
   }
 
   getState(): ChipModeState {

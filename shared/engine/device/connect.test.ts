@@ -6,6 +6,24 @@ import { runTrial, startTrial } from '../trial.ts';
 import { connectDevice, registerDeviceConnector, withTimeout } from './connect.ts';
 import type { Device } from './types.ts';
 
+/** `chip` as a plain Device whose close() is also counted. */
+function chipWithDevice(chip: ReturnType<typeof emulatedChip>, onClose: () => void): Device {
+  return {
+    capabilities: () => chip.capabilities(),
+    configure: (n) => chip.configure(n),
+    updateWeights: (w) => chip.updateWeights(w),
+    run: (b, r) => chip.run(b, r),
+    probe: (p) => chip.probe(p),
+    reset: () => chip.reset(),
+    close: () => {
+      onClose();
+      return chip.close();
+    },
+    getState: () => chip.getState(),
+    setState: (s) => chip.setState(s),
+  };
+}
+
 /** An emulated chip with some calls replaced (e.g. by calls that never answer). */
 function chipWith(overrides: Partial<Device>): Device {
   const chip = emulatedChip(ChipConfig.parse({}), { noiseSeed: 0, noisePurpose: 'p' });
@@ -51,5 +69,24 @@ describe('a trial on a named device', () => {
     expect(r.error).toMatch(/device lab\/slow-1: run did not answer within 50 ms/);
     const error = await withTimeout(chipWith({ reset: () => new Promise(() => {}) }), 20, 'x').reset().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'spikesweep:device-unavailable', retryable: true });
+  });
+
+  it('openDevice supplies the emulated chips (training, final, evaluateOnChips); opened devices are closed at the end', async () => {
+    const opened: { mismatchSeed: number; noisePurpose: string }[] = [];
+    let closed = 0;
+    const config = parseTrialConfig({ ...base, chip: { mismatchSeed: 2 }, evaluateOnChips: [5] });
+    const r = await runTrial(config, {
+      openDevice: (chip, noise) => {
+        opened.push({ mismatchSeed: chip.mismatchSeed, noisePurpose: noise.noisePurpose });
+        const device = emulatedChip(chip, noise);
+        return chipWithDevice(device, () => closed++);
+      },
+    });
+    expect(strip(r)).toEqual(strip(await runTrial(config)));
+    expect(opened).toEqual([
+      { mismatchSeed: 2, noisePurpose: 'chip-trial-noise' },
+      { mismatchSeed: 5, noisePurpose: 'chip-eval-noise' },
+    ]);
+    expect(closed).toBe(2);
   });
 });
