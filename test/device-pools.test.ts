@@ -6,6 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -58,7 +61,8 @@ class Service {
   }
 }
 
-const workerEnv = (id: string, devices: unknown[]) => ({
+const workerEnv = (id: string, devices: unknown[], extra: Record<string, string> = {}) => ({
+  ...extra,
   REDIS_URL,
   QUEUE_PREFIX: prefix,
   WORKER_ID: id,
@@ -164,5 +168,42 @@ describe('device pools (workers, leases, waiting)', () => {
     expect(devices.find((d) => d.id === 'chip-9')!.reachableBy).toEqual(['worker-c']);
     await trials.close();
     await results.close();
+  }, 400_000);
+
+  it('a device that goes away mid-trial: the trial waits, then resumes from its checkpoint on that device and completes once, as if never interrupted', async () => {
+    const up = join(tmpdir(), `spikesweep-device-up-${randomUUID()}`);
+    const address = `flaky:?after=4&up=${encodeURIComponent(up)}&mismatchSeed=3&calibrated=false`;
+    const flakySpec = { name: 'flaky', base: { ...base, training: { epochs: 3, batchSize: 40 }, device: { pool: 'lab', id: 'flaky' } }, checkpointEveryEpochs: 1 };
+    const plan = planSweep(flakySpec);
+    const trial = plan.trials[0]!;
+    const w = new Service('worker-flaky', workerEnv('worker-flaky', [{ pool: 'lab', id: 'flaky', address }], { TRIAL_ENGINE_MODULE: join(root, 'test/support/flaky-device-engine.ts') }));
+    services.push(w);
+    await w.waitFor((l) => l.msg === 'ready', 150_000);
+    const trials = createTrialQueue({ connection: redis, prefix });
+    await trials.add('trial', trialPayload('sweep-flaky', plan.spec, trial), trialJobOptions(trial.trialId, plan.spec));
+    // 3 device runs per epoch (2 minibatches, 1 validation batch): the device goes away in epoch 2
+    await w.waitFor((l) => l.msg === 'trial waiting for device' && l.device === 'lab/flaky' && String(l.reason).includes('gone (connection lost)'), 150_000);
+    expect(await new DeviceLeases(redis, prefix).holder({ pool: 'lab', id: 'flaky' })).toBeNull();
+    writeFileSync(up, 'up');
+    try {
+      const results = new Queue('results', { connection: redis, prefix });
+      let done: Extract<ResultsMessage, { kind: 'trial-finished' }>[] = [];
+      for (let i = 0; i < 3000 && done.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        done = (await results.getJobs(['waiting', 'active', 'completed', 'delayed']))
+          .map((j) => j.data as ResultsMessage)
+          .filter((m): m is Extract<ResultsMessage, { kind: 'trial-finished' }> => m.kind === 'trial-finished' && m.result.trialId === trial.trialId);
+      }
+      expect(done).toHaveLength(1);
+      const resumed = w.lines.filter((l) => l.msg === 'trial started' && l.trialId === trial.trialId).map((l) => l.resumedFrom);
+      expect(resumed).toEqual([0, 1]);
+      const strip = (r: TrialResult) => ({ ...r, trialId: '', config: {}, wallTimeMs: 0, epochs: r.epochs.map((e) => ({ ...e, wallTimeMs: 0 })) });
+      const uninterrupted = await runTrial(parseTrialConfig({ ...flakySpec.base, device: undefined, chip: { mismatchSeed: 3, calibrated: false } }));
+      expect(strip(done[0]!.result)).toEqual(strip(uninterrupted));
+      await results.close();
+    } finally {
+      if (existsSync(up)) rmSync(up);
+      await trials.close();
+    }
   }, 400_000);
 });
