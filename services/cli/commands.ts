@@ -39,6 +39,10 @@ export const COMMANDS = {
     summary: 'start scheduler, results service and N workers on this machine against Redis and MongoDB',
     load: () => import('./commands/serve.ts'),
   },
+  device: {
+    summary: 'devices behind the SpikeSweep device protocol (gRPC): serve the emulated chip, identify a device',
+    load: () => import('./commands/device.ts'),
+  },
 } satisfies Record<string, { summary: string; load: () => Promise<CommandModule> }>;
 
 export type CommandName = keyof typeof COMMANDS;
