@@ -32,7 +32,7 @@ class Capabilities:
     max_inputs: int = 256
     max_layers: int = 8
     weight_bits: int | None = None  # None = continuous weights
-    observables: tuple[str, ...] = ("SPIKES",)  # SPIKES, MEMBRANE, PEAK
+    observables: tuple[str, ...] = ("SPIKES",)  # SPIKES, MEMBRANE, PEAK, INTERNALS
     membrane_bits: int | None = None  # None = full precision
     time_scale: float = 1.0  # model ms per device ms
     max_batch_size: int = 1000
@@ -116,6 +116,10 @@ class RunResult:
 
     spikes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     membrane: dict[str, np.ndarray] = field(default_factory=dict)
+    # what the device ran with, if it knows (a simulator does): per-neuron values by layer
+    # (thresholds without trial noise), and the weights as applied by Affine node; None = unknown
+    neurons: dict[str, NeuronNode] | None = None
+    applied_weights: dict[str, np.ndarray] | None = None
     device_time_ms: float | None = None
     energy_j: float | None = None
     spike_count: float | None = None

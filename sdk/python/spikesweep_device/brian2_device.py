@@ -80,7 +80,7 @@ class Brian2Device(Device):
             max_neurons=MAX_CIRCUITS,
             max_inputs=MAX_CIRCUITS,
             max_layers=16,
-            observables=("SPIKES", "MEMBRANE", "PEAK"),
+            observables=("SPIKES", "MEMBRANE", "PEAK", "INTERNALS"),
             max_batch_size=2000,
         )
 
@@ -263,6 +263,7 @@ class Brian2Device(Device):
         return RunResult(
             spikes=spikes, membrane=out, build_ms=build_ms, run_ms=run_ms, read_ms=read_ms,
             device_time_ms=run_ms, spike_count=float(count), synaptic_events=synaptic,
+            neurons=self.hardware, applied_weights=self.weights,
         )
 
     # ------------------------------------------------------------ calibration probes

@@ -258,6 +258,10 @@ class DeviceServicer(services.DeviceServicer):
             for name in request.peak:
                 v = result.membrane[name]
                 reply.peak.add(layer=name, values=f64(v.max(axis=1)), steps=i32(v.argmax(axis=1)))
+            if request.internals and "INTERNALS" in caps.observables:
+                if result.neurons is None or result.applied_weights is None:
+                    raise DeviceError("the device offers INTERNALS but returned none")
+                self._internals(reply.internals, net, result, batch.samples)
             if result.spike_count is not None or result.synaptic_events is not None:
                 reply.activity.spikes = result.spike_count or 0.0
                 reply.activity.synaptic_events = result.synaptic_events or 0.0
@@ -270,6 +274,24 @@ class DeviceServicer(services.DeviceServicer):
             reply.timings.read_ms = result.read_ms
             return reply
         return self._call(context, go)
+
+    @staticmethod
+    def _internals(msg, net: Network, result, samples: int) -> None:
+        """Per layer: its neurons' values, each presentation's thresholds, and its input weight
+        matrix as applied, [size × inputs] with the bias Affine's column last (device.proto)."""
+        for name, node in net.neurons.items():
+            hw = result.neurons[name]
+            msg.neurons.add(layer=name, v_threshold=f64(hw.v_threshold), v_leak=f64(hw.v_leak), v_reset=f64(hw.v_reset), tau_mem_ms=f64(hw.tau_mem_ms), tau_syn_ms=f64(hw.tau_syn_ms))
+            if node.kind == "CubaLIF":
+                msg.thresholds.add(layer=name, values=f64(np.tile(hw.v_threshold, samples)))
+            into = [p for p in net.projections if p.target == name]
+            main = [p for p in into if p.source not in net.constant_inputs]
+            bias = [p for p in into if p.source in net.constant_inputs]
+            if len(main) == 1 and len(bias) <= 1:
+                w = result.applied_weights[main[0].affine]
+                if bias:
+                    w = np.concatenate([w, result.applied_weights[bias[0].affine]], axis=1)
+                msg.weights.add(name=main[0].affine, values=f64(w))
 
     def Probe(self, request, context):
         def go():
