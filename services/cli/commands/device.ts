@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../../shared/contracts/index.ts';
 import { emulatedChipFactory } from '../../../shared/device-protocol/emulated-chip.ts';
 import { serveDevice } from '../../../shared/device-protocol/server.ts';
+import * as identify from './device-identify.ts';
 
 function nonNegativeInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -42,4 +43,5 @@ export function register(program: Command): void {
         process.on('SIGTERM', stop);
       });
     });
+  identify.register(device);
 }
