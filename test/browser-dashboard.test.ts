@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEmbeddedStore, type Store } from '../shared/store/index.ts';
 import type { AnalyzedSummary } from '../shared/results-app/analyzed-summary.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
-import { listen } from '../shared/http/index.ts';
+import { AccessEnv, accessPolicy, listen } from '../shared/http/index.ts';
 import { createResultsApp } from '../shared/results-app/app.ts';
 import { chromiumPath } from './support/services.ts';
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   await store.apply({ kind: 'sweep-registered', sweep: batch2.sweep });
   for (const result of batch2.results) await store.apply({ kind: 'trial-finished', result, at });
   await store.apply({ kind: 'sweep-status', sweepId: 'sw-batch2', status: 'completed', at });
-  http = await listen(createResultsApp(store, { readiness: {}, pollMs: 600 }), 0, '127.0.0.1');
+  http = await listen(createResultsApp(store, { readiness: {}, access: accessPolicy(AccessEnv.parse({}), '127.0.0.1'), pollMs: 600 }), 0, '127.0.0.1');
   base = `http://127.0.0.1:${http.port}`;
   browser = await chromium.launch({
     executablePath: chromiumPath(),

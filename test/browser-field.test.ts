@@ -12,7 +12,7 @@ import type { OperationResult } from '../shared/contracts/operation.ts';
 import { summarise } from '../shared/engine/operation.ts';
 import { createEmbeddedStore, type FieldSummary, type Store } from '../shared/store/index.ts';
 import { syntheticSweep } from '../shared/store/synthetic.ts';
-import { listen } from '../shared/http/index.ts';
+import { AccessEnv, accessPolicy, listen } from '../shared/http/index.ts';
 import { createResultsApp } from '../shared/results-app/app.ts';
 import { chromiumPath } from './support/services.ts';
 
@@ -53,7 +53,7 @@ beforeAll(async () => {
     }
     await store.apply({ kind: 'sweep-status', sweepId: data.sweep.sweepId, status: 'completed', at });
   }
-  http = await listen(createResultsApp(store, { readiness: {}, pollMs: 600 }), 0, '127.0.0.1');
+  http = await listen(createResultsApp(store, { readiness: {}, access: accessPolicy(AccessEnv.parse({}), '127.0.0.1'), pollMs: 600 }), 0, '127.0.0.1');
   base = `http://127.0.0.1:${http.port}`;
   browser = await chromium.launch({
     executablePath: chromiumPath(),

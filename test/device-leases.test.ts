@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis } from '../shared/clients/redis.ts';
 import { DeviceLeases } from '../shared/queue/devices.ts';
 import { createEmbeddedStore } from '../shared/store/index.ts';
-import { listen } from '../shared/http/index.ts';
+import { AccessEnv, accessPolicy, listen } from '../shared/http/index.ts';
 import { createResultsApp } from '../shared/results-app/app.ts';
 import { REDIS_URL, deleteRedisPrefix } from './support/services.ts';
 
@@ -105,7 +105,7 @@ describe('device leases on Redis', () => {
     await leases.register('w9', [device], 5000);
     const lease = (await leases.acquire(device, 'trial-x@w9', 5000))!;
     const store = await createEmbeddedStore();
-    const http = await listen(createResultsApp(store, { readiness: {}, devices: () => leases.list() }), 0, '127.0.0.1');
+    const http = await listen(createResultsApp(store, { readiness: {}, access: accessPolicy(AccessEnv.parse({}), '127.0.0.1'), devices: () => leases.list() }), 0, '127.0.0.1');
     try {
       const body = (await (await fetch(`http://127.0.0.1:${http.port}/api/devices`)).json()) as { devices: { pool: string; id: string; holder: string | null; reachableBy: string[]; utilisation: number }[] };
       expect(body.devices.find((d) => d.pool === 'pool-api')).toMatchObject({ id: 'bss2-1', holder: 'trial-x@w9', reachableBy: ['w9'] });

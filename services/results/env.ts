@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX } from '../../shared/contracts/index.ts';
 import { parseOrThrow } from '../../shared/contracts/validate.ts';
+import { AccessEnv } from '../../shared/http/security.ts';
 
 /** The results service's environment, parsed once at start-up. Every default lives here. */
 export const Env = z.object({
@@ -15,6 +16,7 @@ export const Env = z.object({
   RESULTS_HOST: z.string().default('127.0.0.1'),
   /** How often the dashboard re-reads a running sweep. */
   DASHBOARD_POLL_MS: z.coerce.number().int().min(500).default(5000),
+  ...AccessEnv.shape,
 });
 export type Env = z.infer<typeof Env>;
 

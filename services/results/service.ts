@@ -6,7 +6,7 @@
 import { closeRedis, createRedis } from '../../shared/clients/redis.ts';
 import { DeviceLeases } from '../../shared/queue/devices.ts';
 import { consumeResults } from '../../shared/queue/results-consumer.ts';
-import { listen } from '../../shared/http/index.ts';
+import { accessPolicy, listen } from '../../shared/http/index.ts';
 import { jsonLogger, Lifecycle, type Logger } from '../../shared/process/index.ts';
 import { createMongoStore, type Store } from '../../shared/store/index.ts';
 import { createResultsApp } from '../../shared/results-app/app.ts';
@@ -41,6 +41,7 @@ export async function startResultsService(env: Env, options: { log?: Logger } = 
 
     const app = createResultsApp(store, {
       readiness: { mongo: () => store.ping(), redis: async () => (await redis.ping()) === 'PONG' },
+      access: accessPolicy(env, env.RESULTS_HOST),
       pollMs: env.DASHBOARD_POLL_MS,
       log,
       devices: () => new DeviceLeases(redis, env.QUEUE_PREFIX).list(),

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { z } from 'zod';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../contracts/index.ts';
+import { parseOrThrow } from '../contracts/validate.ts';
 
 /**
  * Access control of every SpikeSweep HTTP API, from one env block (AccessEnv):
@@ -46,6 +47,12 @@ export const AccessEnv = z.object({
   SPIKESWEEP_SUBMIT_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
 });
 export type AccessEnv = z.infer<typeof AccessEnv>;
+
+/** The access variables of `env` (empty values count as unset); ValidationError names a bad one. */
+export function parseAccessEnv(env: NodeJS.ProcessEnv = process.env): AccessEnv {
+  const known = Object.fromEntries(Object.keys(AccessEnv.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  return parseOrThrow(AccessEnv, known, 'spikesweep:invalid-input');
+}
 
 export interface AccessPolicy {
   token: string | null;

@@ -5,7 +5,7 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import { NotFoundError } from '../contracts/index.ts';
 import { parseOrThrow } from '../contracts/validate.ts';
-import { errorHandler, healthRoutes, notFound } from '../http/index.ts';
+import { authGuard, errorHandler, healthRoutes, notFound, secureApp, type AccessPolicy } from '../http/index.ts';
 import type { Logger } from '../process/index.ts';
 import type { ResultStore, TrialQuery, TrialRow } from '../store/index.ts';
 import { compareSweeps, estimateSweepCost } from '../analysis/index.ts';
@@ -30,8 +30,10 @@ import type { DeviceStatus } from '../queue/devices.ts';
  *   GET /api/sweeps/:id/export.json | export.csv    every trial, streamed page by page
  *   GET /healthz, /readyz                           alive; MongoDB (and Redis) reachable
  *
- * Errors are JSON `{error: {code, message, issues: [{path, message}]}}`: 400 for bad query
- * parameters, 404 for an unknown sweep or route, 503 when the database cannot be reached.
+ * Access (token for reads when configured, Host allow-list, headers, CORS) as in
+ * shared/http/security.ts. Errors are JSON `{error: {code, message, issues: [{path, message}]}}`:
+ * 400 for bad query parameters, 401 without a needed token, 403 for a foreign Host, 404 for an
+ * unknown sweep or route, 503 when the database cannot be reached.
  */
 
 const STATUSES = ['pending', 'running', 'completed', 'failed', 'diverged', 'pruned'] as const;
@@ -83,6 +85,7 @@ export function createResultsApp(
   store: ResultStore,
   options: {
     readiness: Record<string, () => Promise<boolean>>;
+    access: AccessPolicy;
     pollMs?: number;
     log?: Logger;
     /** Registered physical devices with holder and utilisation (shared/queue/devices.ts); absent = none. */
@@ -92,7 +95,10 @@ export function createResultsApp(
   const app = express();
   app.disable('x-powered-by');
   healthRoutes(app, options.readiness);
+  secureApp(app, options.access);
   const api = express.Router();
+  // Read-only API: a token is needed when read access is `token` (the dashboard's files stay public).
+  api.use(authGuard(options.access));
 
   const sweepOr404 = async (sweepId: string) => {
     const sweep = await store.getSweep(sweepId);

@@ -339,7 +339,7 @@ export function parseSpecText(text: string, source: string): unknown {
     throw new TooLargeError([{ path: '', message: `${source} is nested deeper than ${SPEC_LIMITS.maxDepth} levels` }]);
   }
   try {
-    return parseYaml(text, { maxAliasCount: 100 });
+    return parseYaml(text, { maxAliasCount: 100, logLevel: 'error' });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ValidationError('spikesweep:invalid-spec', [{ path: '', message: `${source} is not valid YAML or JSON: ${message}` }]);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { COMMANDS } from '../commands.ts';
 import { ValidationError } from '../../../shared/contracts/index.ts';
-import { listen } from '../../../shared/http/index.ts';
+import { accessPolicy, listen, parseAccessEnv } from '../../../shared/http/index.ts';
 import { createEmbeddedStore, createMongoStore, type Store } from '../../../shared/store/index.ts';
 import { createResultsApp } from '../../../shared/results-app/app.ts';
 
@@ -45,7 +45,8 @@ export function register(program: Command): void {
       const store: Store = options.mongo
         ? await createMongoStore({ url: options.mongo, dbName: options.mongoDb })
         : await createEmbeddedStore({ dir: resolve(options.store ?? '.data/store'), follow: true });
-      const app = createResultsApp(store, { readiness: { store: () => store.ping() }, pollMs });
+      const access = accessPolicy(parseAccessEnv(), options.host);
+      const app = createResultsApp(store, { readiness: { store: () => store.ping() }, access, pollMs });
       const http = await listen(app, port, options.host);
       process.stdout.write(`dashboard: http://${options.host}:${http.port}/  (Ctrl-C to stop)\n`);
       let stopping = false;
