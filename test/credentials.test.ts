@@ -7,9 +7,9 @@
  * result in the database; anonymous Redis and MongoDB clients are refused; no log line carries
  * a password or the token.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,21 +161,27 @@ describe('Redis ACL and MongoDB credentials end to end', () => {
   it('a sweep submitted with the token completes, every result in the authenticated database', async () => {
     const anonymous = await fetch(`${schedulerUrl}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
     expect(anonymous.status).toBe(401);
-    const res = await fetch(`${schedulerUrl}/api/sweeps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(spec),
-    });
-    expect(res.status).toBe(201);
-    const { sweepId } = (await res.json()) as { sweepId: string };
-    await until(
-      'the sweep to finish',
-      async () => {
-        const progress = (await (await fetch(`${schedulerUrl}/api/sweeps/${sweepId}`)).json()) as { finished: number };
-        return progress.finished === 4 ? progress : undefined;
-      },
-      60_000,
-    );
+    // The CLI as a client of the API: refused without the token (exit 2, one line) …
+    const specFile = join(dataDir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const cli = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['bin/spikesweep.js', 'run', specFile, '--server', schedulerUrl, '--json', '--token-file', join(dataDir, 'none')], {
+        cwd: root,
+        env: { ...process.env, SPIKESWEEP_API_TOKEN: '', ...env },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const refused = cli({});
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^spikesweep: SPIKESWEEP_API_TOKEN: .* answered 401/);
+    // … and with it, submits and follows the sweep to the end.
+    const run = cli({ SPIKESWEEP_API_TOKEN: token });
+    expect(run.status).toBe(0);
+    const { sweepId, finished, counts } = JSON.parse(run.stdout) as { sweepId: string; finished: number; counts: { completed: number } };
+    expect(finished).toBe(4);
+    expect(counts.completed).toBe(4);
+    expect(sweepId).toMatch(/^[0-9a-f]{16}$/);
     const client = new MongoClient(MONGO_URL);
     try {
       const names = (await client.db(`creds_${id}`).listCollections().toArray()).map((c) => c.name);

@@ -5,7 +5,8 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { COMMANDS } from '../commands.ts';
-import { DEFAULT_QUEUE_PREFIX, SPEC_MAX_BYTES, TooLargeError, ValidationError, type TrialResult } from '../../../shared/contracts/index.ts';
+import { DEFAULT_QUEUE_PREFIX, SPEC_MAX_BYTES, ServiceUnavailableError, TooLargeError, ValidationError, type TrialResult } from '../../../shared/contracts/index.ts';
+import { DEFAULT_TOKEN_FILE } from '../token.ts';
 import { positiveWorkers } from '../options.ts';
 import { closeRedis, createRedis, assertNoEviction } from '../../../shared/clients/redis.ts';
 import { createResultsQueue, createTrialQueue, ResultsPublisher } from '../../../shared/queue/queues.ts';
@@ -26,6 +27,8 @@ interface RunOptions {
   queuePrefix: string;
   follow: boolean;
   dryRun?: boolean;
+  server?: string;
+  tokenFile: string;
 }
 
 /** Reads a spec file (YAML or JSON; `-` = stdin), refusing one over the spec size limits. */
@@ -65,6 +68,8 @@ export function register(program: Command): void {
     .option('--mongo <url>', 'MongoDB of the distributed system (env MONGO_URL)')
     .option('--mongo-db <name>', 'MongoDB database (env MONGO_DB)', process.env.MONGO_DB ?? 'spikesweep')
     .option('--queue-prefix <prefix>', 'BullMQ key prefix (env QUEUE_PREFIX)', process.env.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX)
+    .option('--server <url>', 'submit to a scheduler API (e.g. http://127.0.0.1:8080) with the bearer token (env SPIKESWEEP_SERVER)')
+    .option('--token-file <path>', 'file holding the API token when SPIKESWEEP_API_TOKEN is unset (written by `spikesweep serve`)', DEFAULT_TOKEN_FILE)
     .option('--no-follow', 'distributed mode: submit and return without waiting')
     .option('--dry-run', 'plan only: print the trial count and the estimated CPU time and chip time, run nothing')
     .action(async (specPath: string, options: RunOptions) => {
@@ -74,6 +79,11 @@ export function register(program: Command): void {
         const estimate = estimateSweepCost(plan.trials);
         const workers = options.workers ?? availableParallelism();
         process.stdout.write(options.json ? `${JSON.stringify({ sweepId: plan.sweepId, name: plan.spec.name, estimate })}\n` : `${dryRunTable(plan, estimate, workers)}\n`);
+        return;
+      }
+      const server = options.server ?? process.env.SPIKESWEEP_SERVER;
+      if (server) {
+        await runAgainstServer(spec, server, await readToken(options.tokenFile), options);
         return;
       }
       const redisUrl = options.redis ?? process.env.REDIS_URL;
@@ -89,6 +99,64 @@ export function register(program: Command): void {
         await runEmbedded(spec, options);
       }
     });
+}
+
+/** The API token: SPIKESWEEP_API_TOKEN, else the token file; null when neither exists. */
+async function readToken(file: string): Promise<string | null> {
+  if (process.env.SPIKESWEEP_API_TOKEN) return process.env.SPIKESWEEP_API_TOKEN;
+  try {
+    return (await readFile(file, 'utf8')).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `spikesweep run spec.yaml --server URL`: POSTs the spec to the scheduler API with
+ * `Authorization: Bearer <token>` and follows GET /api/sweeps/:id until it finishes. An API
+ * error becomes the CLI's one-line error (exit 2 for a refused spec or token, 1 otherwise).
+ */
+async function runAgainstServer(spec: unknown, server: string, token: string | null, options: RunOptions): Promise<void> {
+  const base = server.replace(/\/+$/, '');
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, { ...init, headers });
+    } catch (error) {
+      throw new ServiceUnavailableError(`the scheduler at ${base} is not reachable: ${(error as Error).message}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    if (res.ok) return body as T;
+    const message = `${base} answered ${res.status}: ${body.error?.message ?? res.statusText}`;
+    if (res.status >= 500) throw new ServiceUnavailableError(message);
+    throw new ValidationError('spikesweep:invalid-input', [{ path: res.status === 401 ? 'SPIKESWEEP_API_TOKEN' : 'spec', message }]);
+  };
+  const submitted = await api<{ sweepId: string; name: string; planned: number; enqueued: number; alreadyDone: number; planning: boolean }>('/api/sweeps', {
+    method: 'POST',
+    body: JSON.stringify(spec),
+  });
+  process.stderr.write(
+    `spikesweep: sweep ${submitted.sweepId} (${submitted.name}) on ${base}: ${submitted.planned} trials${submitted.planning ? ', planning' : `, ${submitted.alreadyDone} already done, ${submitted.enqueued} enqueued`}\n`,
+  );
+  if (!options.follow) {
+    if (options.json) process.stdout.write(`${JSON.stringify(submitted)}\n`);
+    return;
+  }
+  let last = '';
+  for (;;) {
+    const progress = await api<{ status: string; planned: number; finished: number; counts: Record<string, number>; error?: string }>(`/api/sweeps/${submitted.sweepId}`);
+    const line = `${progress.finished}/${progress.planned} trials finished (${progress.status})`;
+    if (line !== last && !options.json) process.stderr.write(`spikesweep: ${line}\n`);
+    last = line;
+    if (progress.status === 'failed') throw new ValidationError('spikesweep:invalid-spec', [{ path: 'spec', message: progress.error ?? 'planning failed' }]);
+    if ((progress.status !== 'planning' && progress.finished >= progress.planned) || progress.status === 'cancelled') {
+      if (options.json) process.stdout.write(`${JSON.stringify({ sweepId: submitted.sweepId, ...progress })}\n`);
+      else process.stdout.write(`sweep ${submitted.sweepId}: ${line}; ${Object.entries(progress.counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 async function runEmbedded(spec: unknown, options: RunOptions): Promise<void> {

@@ -6,6 +6,7 @@ import { COMMANDS } from '../commands.ts';
 import { DEFAULT_QUEUE_PREFIX } from '../../../shared/contracts/index.ts';
 import { positiveWorkers } from '../options.ts';
 import { entryArgs, ROOT } from '../../../shared/runtime/compiled.js';
+import { DEFAULT_TOKEN_FILE, ensureApiToken } from '../token.ts';
 
 const root = `${ROOT}/`;
 const entry = (service: string) => `services/${service}/main.ts`;
@@ -17,6 +18,7 @@ interface ServeOptions {
   mongoDb: string;
   queuePrefix: string;
   port: string;
+  tokenFile: string;
 }
 
 /**
@@ -24,6 +26,7 @@ interface ServeOptions {
  * service and N worker processes (one trial each), as child processes against the given
  * Redis and MongoDB. Their JSON logs go to stdout, prefixed by name. Ctrl-C stops them in
  * reverse start order (workers checkpoint their trials first); a second Ctrl-C kills them.
+ * Mutations need a bearer token: SPIKESWEEP_API_TOKEN, else one generated into --token-file.
  */
 export function register(program: Command): void {
   program
@@ -35,9 +38,12 @@ export function register(program: Command): void {
     .option('--mongo-db <name>', 'MongoDB database (env MONGO_DB)', process.env.MONGO_DB ?? 'spikesweep')
     .option('--queue-prefix <prefix>', 'BullMQ key prefix (env QUEUE_PREFIX)', process.env.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX)
     .option('--port <port>', 'scheduler API port (env SCHEDULER_PORT)', process.env.SCHEDULER_PORT ?? '8080')
+    .option('--token-file <path>', 'API token file, used (or created, mode 0600) when SPIKESWEEP_API_TOKEN is unset', DEFAULT_TOKEN_FILE)
     .action(async (options: ServeOptions) => {
+      const { token, source } = await ensureApiToken(options.tokenFile);
       const env = {
         ...process.env,
+        SPIKESWEEP_API_TOKEN: token,
         REDIS_URL: options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         MONGO_URL: options.mongo ?? process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
         MONGO_DB: options.mongoDb,
@@ -95,6 +101,11 @@ export function register(program: Command): void {
       else process.stderr.write('spikesweep: services/results/main.ts is missing; no results service started\n');
       for (let i = 1; i <= workers; i++) start(`worker-${i}`, entry('worker'), { WORKER_CONCURRENCY: '1', WORKER_PORT: '0', WORKER_ID: `serve-worker-${i}` });
       process.stderr.write(`spikesweep: serving on http://127.0.0.1:${options.port}/api/sweeps with ${workers} workers; Ctrl-C stops\n`);
+      process.stderr.write(
+        source === 'env'
+          ? 'spikesweep: submit, cancel and resume need the token in SPIKESWEEP_API_TOKEN (Authorization: Bearer …)\n'
+          : `spikesweep: submit, cancel and resume need the API token ${source === 'generated' ? 'generated into' : 'kept in'} ${options.tokenFile} (Authorization: Bearer …; \`spikesweep run --server\` reads it)\n`,
+      );
       await new Promise(() => undefined); // until a signal
     });
 }
