@@ -19,6 +19,11 @@
 #   POSTGRES_PORT           private PostgreSQL (fallback)   default 54329
 #   SPIKESWEEP_MONGO_BACKEND  auto | mongod | ferretdb-sqlite | ferretdb-postgresql   default auto
 #   GOPATH                  FerretDB binary cached in $GOPATH/bin/ferretdb   default $HOME/go
+#   SPIKESWEEP_REDIS_PASSWORD   Redis `requirepass` (clients: redis://:PASSWORD@127.0.0.1:PORT)  default none
+#   SPIKESWEEP_MONGO_USER, SPIKESWEEP_MONGO_PASSWORD   FerretDB with authentication on and this
+#                           user (clients: mongodb://USER:PASSWORD@127.0.0.1:PORT/?authSource=admin)  default none
+# Passwords never appear on a command line (redis-cli reads REDISCLI_AUTH, FerretDB
+# FERRETDB_SETUP_PASSWORD, the ping reads its URL from the environment); redis.conf is mode 0600.
 set -euo pipefail
 
 readonly REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +37,14 @@ readonly FERRETDB_MODULE="github.com/FerretDB/FerretDB"
 readonly FERRETDB_BIN="${GOPATH:-$HOME/go}/bin/ferretdb"
 readonly FALLBACK_GOTOOLCHAIN="go1.22.12"
 readonly START_TIMEOUT_S=30
+readonly REDIS_PASSWORD="${SPIKESWEEP_REDIS_PASSWORD:-}"
+readonly MONGO_USER="${SPIKESWEEP_MONGO_USER:-}"
+readonly MONGO_PASSWORD="${SPIKESWEEP_MONGO_PASSWORD:-}"
+[[ -n $REDIS_PASSWORD ]] && export REDISCLI_AUTH="$REDIS_PASSWORD"
+if [[ -n $MONGO_USER || -n $MONGO_PASSWORD ]] && [[ -z $MONGO_USER || -z $MONGO_PASSWORD ]]; then
+  printf 'services: error: set both SPIKESWEEP_MONGO_USER and SPIKESWEEP_MONGO_PASSWORD, or neither\n' >&2
+  exit 1
+fi
 
 readonly REDIS_DIR="$DATA_DIR/redis"
 readonly MONGO_DIR="$DATA_DIR/mongo"
@@ -82,7 +95,14 @@ redis_answers() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)
 mongo_answers() {
   tcp_open "$MONGO_PORT" || return 1
   if [[ -d $REPO_DIR/node_modules/mongodb ]] && command -v node >/dev/null; then
-    (cd "$REPO_DIR" && MONGO_PING_URL="mongodb://127.0.0.1:$MONGO_PORT/" node --input-type=module -e '
+    local url="mongodb://127.0.0.1:$MONGO_PORT/"
+    if [[ -n $MONGO_USER ]]; then
+      url=$(PING_USER="$MONGO_USER" PING_PASSWORD="$MONGO_PASSWORD" node -e '
+        const e = encodeURIComponent;
+        process.stdout.write(`mongodb://${e(process.env.PING_USER)}:${e(process.env.PING_PASSWORD)}@127.0.0.1:${process.argv[1]}/?authSource=admin`);
+      ' "$MONGO_PORT")
+    fi
+    (cd "$REPO_DIR" && MONGO_PING_URL="$url" node --input-type=module -e '
       import { MongoClient } from "mongodb";
       const client = new MongoClient(process.env.MONGO_PING_URL, { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
       try { await client.db("admin").command({ ping: 1 }); } catch { process.exitCode = 1; } finally { await client.close(); }
@@ -263,6 +283,7 @@ redis_up() {
   fi
   ensure_redis_installed
   mkdir -p "$REDIS_DIR"
+  (umask 077 && : >"$REDIS_DIR/redis.conf")
   cat >"$REDIS_DIR/redis.conf" <<EOF
 # Written by infra/services.sh on every start; edit the script, not this file.
 bind 127.0.0.1
@@ -278,6 +299,10 @@ appendonly yes
 appendfsync everysec
 save ""
 EOF
+  if [[ -n $REDIS_PASSWORD ]]; then
+    # The default user needs this password (AUTH PASSWORD, or redis://:PASSWORD@host:port).
+    printf 'requirepass "%s"\n' "${REDIS_PASSWORD//\"/\\\"}" >>"$REDIS_DIR/redis.conf"
+  fi
   redis-server "$REDIS_DIR/redis.conf" 9>&-
   # daemonize writes the pidfile shortly after the fork
   for _ in $(seq 50); do [[ -s $REDIS_DIR/redis.pid ]] && break; sleep 0.1; done
@@ -310,6 +335,7 @@ spawn() {
 
 mongod_up() {
   mkdir -p "$MONGO_DIR/db"
+  [[ -z $MONGO_USER ]] || die "SPIKESWEEP_MONGO_USER is supported with FerretDB (SPIKESWEEP_MONGO_BACKEND=ferretdb-sqlite); for mongod create the user yourself"
   spawn "$MONGO_DIR/mongo.pid" "$MONGO_DIR/mongo.log" \
     mongod --dbpath "$MONGO_DIR/db" --bind_ip 127.0.0.1 --port "$MONGO_PORT"
   echo mongod >"$MONGO_DIR/backend"
@@ -319,10 +345,14 @@ mongod_up() {
 ferretdb_sqlite_up() {
   ensure_ferretdb
   mkdir -p "$MONGO_DIR/sqlite"
-  spawn "$MONGO_DIR/mongo.pid" "$MONGO_DIR/mongo.log" \
+  # FerretDB 1.24 authentication: --test-enable-new-auth keeps users in the database and
+  # refuses anonymous commands; --setup-* creates the first user on an empty database.
+  local auth=()
+  [[ -n $MONGO_USER ]] && auth=(--test-enable-new-auth --setup-username="$MONGO_USER" --setup-database=admin)
+  FERRETDB_SETUP_PASSWORD="$MONGO_PASSWORD" spawn "$MONGO_DIR/mongo.pid" "$MONGO_DIR/mongo.log" \
     "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$MONGO_DIR/sqlite/" \
     --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$MONGO_DIR" \
-    --debug-addr=- --telemetry=disable --log-level=error
+    --debug-addr=- --telemetry=disable --log-level=error "${auth[@]}"
   echo ferretdb-sqlite >"$MONGO_DIR/backend"
   wait_for "ferretdb (sqlite)" mongo_answers "$MONGO_DIR/mongo.pid" ferretdb "$MONGO_DIR/mongo.log"
 }
