@@ -12,6 +12,8 @@ describe('results service env', () => {
       RESULTS_PORT: 8090,
       RESULTS_HOST: '127.0.0.1',
       DASHBOARD_POLL_MS: 5000,
+      SPIKESWEEP_SUBMIT_RATE_LIMIT: 60,
+      SPIKESWEEP_SUBMIT_RATE_WINDOW_MS: 60_000,
     });
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX } from '../../shared/contracts/index.ts';
 import { parseOrThrow } from '../../shared/contracts/validate.ts';
+import { withFileSecrets } from '../../shared/process/secrets.ts';
 import { AccessEnv } from '../../shared/http/security.ts';
 
 /** The results service's environment, parsed once at start-up. Every default lives here. */
@@ -20,7 +21,9 @@ export const Env = z.object({
 });
 export type Env = z.infer<typeof Env>;
 
-export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
+/** Parses the env; REDIS_URL, MONGO_URL and SPIKESWEEP_API_TOKEN may come from `<KEY>_FILE`. */
+export function parseEnv(input: NodeJS.ProcessEnv = process.env): Env {
+  const env = withFileSecrets(input);
   const known = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   return parseOrThrow(Env, known, 'spikesweep:invalid-input');
 }

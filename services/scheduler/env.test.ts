@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/contracts/index.ts';
 import { redactEnv } from '../../shared/process/index.ts';
@@ -15,13 +18,25 @@ describe('scheduler env', () => {
       SCHEDULER_BODY_LIMIT_BYTES: 2_000_000,
       SCHEDULER_MAX_TRIALS: 100_000,
       SCHEDULER_SYNC_PLAN_TRIALS: 1000,
-      SPIKESWEEP_ALLOWED_HOSTS: undefined,
-      SPIKESWEEP_API_TOKEN: undefined,
-      SPIKESWEEP_CORS_ORIGINS: undefined,
-      SPIKESWEEP_READ_ACCESS: undefined,
       SPIKESWEEP_SUBMIT_RATE_LIMIT: 60,
       SPIKESWEEP_SUBMIT_RATE_WINDOW_MS: 60_000,
     });
+  });
+
+  it('reads REDIS_URL, MONGO_URL and the API token from <KEY>_FILE (secrets), naming an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-'));
+    writeFileSync(join(dir, 'token'), 'a-token-of-at-least-16-chars\n');
+    writeFileSync(join(dir, 'redis'), 'redis://:secret@cache:6379');
+    const env = parseEnv({ SPIKESWEEP_API_TOKEN_FILE: join(dir, 'token'), REDIS_URL_FILE: join(dir, 'redis') });
+    expect(env.SPIKESWEEP_API_TOKEN).toBe('a-token-of-at-least-16-chars');
+    expect(env.REDIS_URL).toBe('redis://:secret@cache:6379');
+    try {
+      parseEnv({ MONGO_URL_FILE: join(dir, 'missing') });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ValidationError).issues[0]).toEqual({ path: 'MONGO_URL_FILE', message: `cannot read ${join(dir, 'missing')}: ENOENT` });
+    }
+    rmSync(dir, { recursive: true });
   });
 
   it('names the variable that is wrong', () => {

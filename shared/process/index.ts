@@ -2,3 +2,4 @@
 export * from './lifecycle.ts';
 export * from './logger.ts';
 export * from './signals.ts';
+export * from './secrets.ts';
