@@ -4,7 +4,12 @@
 # Starts, stops or reports the two services SpikeSweep needs, on loopback only:
 #   - Redis (Debian's redis-server) with its own config, AOF on, maxmemory-policy noeviction;
 #   - a MongoDB-wire server: `mongod` when it is on PATH, else FerretDB v1.24.0 with its SQLite
-#     backend, else (if the SQLite backend cannot start) FerretDB on a private PostgreSQL cluster.
+#     backend; FerretDB on a private PostgreSQL cluster only when asked for
+#     (SPIKESWEEP_MONGO_BACKEND=ferretdb-postgresql).
+#
+# The backend is never swapped silently: once a data dir has held one backend, `up` starts that
+# same backend again or fails with the reason (a backend that does not start, or a missing
+# FerretDB binary that cannot be built, is an error, never a fallback to another, empty database).
 #
 # `up` installs what is missing (as root: `apt-get update` once, only when a package is missing),
 # is a no-op when both services already answer, and waits until both do. `down` stops only the
@@ -412,21 +417,26 @@ mongo_up() {
     die "127.0.0.1:$MONGO_PORT is taken by a process this script did not start; stop it or set MONGO_PORT"
   fi
   mkdir -p "$MONGO_DIR"
-  local backend=$MONGO_BACKEND
+  local backend=$MONGO_BACKEND previous
+  previous=$(cat "$MONGO_DIR/backend" 2>/dev/null || true)
   if [[ $backend == auto ]]; then
-    if command -v mongod >/dev/null; then backend=mongod; else backend=ferretdb-sqlite; fi
+    if [[ -n $previous ]]; then
+      backend=$previous # the data lives there: never start another, empty backend
+    elif command -v mongod >/dev/null; then
+      backend=mongod
+    else
+      backend=ferretdb-sqlite
+    fi
+  elif [[ -n $previous && $previous != "$backend" ]]; then
+    die "$MONGO_DIR holds data of the $previous backend, not $backend; unset SPIKESWEEP_MONGO_BACKEND, or move the data dir away to start empty"
   fi
   case $backend in
-    mongod) mongod_up ;;
-    ferretdb-sqlite)
-      if ! ferretdb_sqlite_up; then
-        [[ $MONGO_BACKEND == auto ]] || die "ferretdb with the SQLite backend did not start"
-        log "the SQLite backend did not start; falling back to FerretDB on PostgreSQL"
-        stop_pid "$MONGO_DIR/mongo.pid" ferretdb
-        ferretdb_postgresql_up
-      fi
+    mongod)
+      command -v mongod >/dev/null || die "mongod is not on PATH, but $MONGO_DIR holds mongod data"
+      mongod_up || die "mongod did not start (see $MONGO_DIR/mongo.log)"
       ;;
-    ferretdb-postgresql) ferretdb_postgresql_up ;;
+    ferretdb-sqlite) ferretdb_sqlite_up || die "ferretdb with the SQLite backend did not start (see $MONGO_DIR/mongo.log)" ;;
+    ferretdb-postgresql) ferretdb_postgresql_up || die "ferretdb with the PostgreSQL backend did not start (see $MONGO_DIR/mongo.log)" ;;
     *) die "SPIKESWEEP_MONGO_BACKEND must be auto, mongod, ferretdb-sqlite or ferretdb-postgresql, not '$backend'" ;;
   esac
   log "$(<"$MONGO_DIR/backend") started (pid $(<"$MONGO_DIR/mongo.pid"), 127.0.0.1:$MONGO_PORT, data $MONGO_DIR)"

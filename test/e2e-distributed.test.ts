@@ -114,7 +114,7 @@ describe('distributed sweep with a worker killed mid-trial', () => {
   beforeAll(async () => {
     redis = createRedis(REDIS_URL, { connectionName: 'test-e2e' });
     store = await createMongoStore({ url: MONGO_URL, dbName });
-    consumer = consumeResults({ connection: redis, prefix }, (m) => store.apply(m));
+    consumer = consumeResults({ connection: redis, prefix, available: () => store.ping() }, (ms) => store.applyMany(ms));
     scheduler = new Service('scheduler', 'services/scheduler/main.ts', {
       REDIS_URL,
       MONGO_URL,

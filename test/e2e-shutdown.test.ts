@@ -88,7 +88,7 @@ describe('running trials under shutdown and cancel', () => {
   beforeAll(async () => {
     redis = createRedis(REDIS_URL, { connectionName: 'test-shutdown' });
     store = await createMongoStore({ url: MONGO_URL, dbName });
-    consumer = consumeResults({ connection: redis, prefix }, (m) => store.apply(m));
+    consumer = consumeResults({ connection: redis, prefix, available: () => store.ping() }, (ms) => store.applyMany(ms));
     trials = createTrialQueue({ connection: redis, prefix });
     results = createResultsQueue({ connection: redis, prefix });
     scheduler = new SweepScheduler({ redis, trials, results: new ResultsPublisher(results), store, prefix });

@@ -117,19 +117,25 @@ describe('results service', () => {
     expect(json).toHaveLength(data.results.length);
   });
 
-  it('a message whose write fails because the database is unavailable is retried with backoff, not lost', async () => {
+  it('a message whose write fails because the database is unavailable is held until the write succeeds, not lost or failed', async () => {
     const retryPrefix = `${prefix}-retry`;
     const inner = await connectMongoDatabase({ url: MONGO_URL, dbName: `${dbName}_retry` });
-    let outage = 2; // the first two writes find the database "down"
+    // the database is "down" (writes throw, ping says no) until ping was asked three times
+    let down = true;
+    let pings = 0;
+    let failedWrites = 0;
     const flaky: Database = {
-      ping: () => inner.ping(),
+      ping: async () => {
+        if (++pings >= 3) down = false;
+        return pings > 3 && (await inner.ping());
+      },
       close: () => inner.close(),
       collection: (name) => {
         const c = inner.collection(name);
         return Object.assign(Object.create(c) as typeof c, {
           bulkUpdate: async (ops: Parameters<typeof c.bulkUpdate>[0]) => {
-            if (outage > 0) {
-              outage--;
+            if (down) {
+              failedWrites++;
               throw new ServiceUnavailableError('simulated outage');
             }
             return c.bulkUpdate(ops);
@@ -139,12 +145,16 @@ describe('results service', () => {
     };
     const store = new StoreClass(flaky);
     const retryQueue = createResultsQueue({ connection: redis, prefix: retryPrefix });
-    const consumer = consumeResults({ connection: redis, prefix: retryPrefix }, (m) => store.apply(m));
+    const consumer = consumeResults({ connection: redis, prefix: retryPrefix, available: () => store.ping(), retryDelayMs: 50 }, (ms) => store.applyMany(ms));
     try {
       await new ResultsPublisher(retryQueue).publish({ kind: 'sweep-registered', sweep: data.sweep });
       const job = (await retryQueue.getJobs(['waiting', 'active', 'delayed', 'completed']))[0]!;
       await until('the job to complete', () => retryQueue.getJobState(job.id!), (state) => state === 'completed', 60_000);
-      expect((await retryQueue.getJob(job.id!))?.attemptsMade).toBeGreaterThanOrEqual(2);
+      expect(failedWrites).toBe(3);
+      // held active through the outage: one attempt, never failed
+      const done = await retryQueue.getJob(job.id!);
+      expect(done?.attemptsStarted).toBe(1);
+      expect(done?.failedReason).toBeFalsy();
       expect((await store.getSweep('sw-service'))?.trials).toHaveLength(data.sweep.trials.length);
     } finally {
       await consumer.close();

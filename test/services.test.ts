@@ -5,7 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -255,6 +255,36 @@ describe('infra/services.sh', () => {
       await run('bash', [SERVICES_SH, 'down'], { env });
       await waitFor(async () => !isRunning(started.redis) && !isRunning(started.mongo));
       expect((await run('bash', [SERVICES_SH, 'status'], { env })).stdout).not.toContain('running');
+    } finally {
+      await run('bash', [SERVICES_SH, 'down'], { env }).catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('infra/services.sh never swaps the database backend for an empty one', () => {
+  it('refuses another backend than the one the data dir holds, and a recorded backend that cannot start', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'spikesweep-backend-'));
+    const env = { ...process.env, SPIKESWEEP_DATA_DIR: dataDir, REDIS_PORT: String(await freePort()), MONGO_PORT: String(await freePort()) };
+    try {
+      await mkdir(path.join(dataDir, 'mongo'), { recursive: true });
+      await writeFile(path.join(dataDir, 'mongo', 'backend'), 'ferretdb-sqlite\n');
+      const other = await run('bash', [SERVICES_SH, 'up'], { env: { ...env, SPIKESWEEP_MONGO_BACKEND: 'ferretdb-postgresql' } }).then(
+        () => null,
+        (error: unknown) => error as { stderr?: string; message: string },
+      );
+      expect(other, 'up must fail').not.toBeNull();
+      expect(`${other?.stderr ?? ''}${other?.message ?? ''}`).toContain('holds data of the ferretdb-sqlite backend, not ferretdb-postgresql');
+
+      // recorded mongod, but no mongod here: an error, not FerretDB on an empty database
+      await writeFile(path.join(dataDir, 'mongo', 'backend'), 'mongod\n');
+      const noMongod = await run('bash', [SERVICES_SH, 'up'], { env: { ...env, PATH: '/usr/bin:/bin' } }).then(
+        () => null,
+        (error: unknown) => error as { stderr?: string; message: string },
+      );
+      expect(noMongod, 'up must fail').not.toBeNull();
+      expect(`${noMongod?.stderr ?? ''}${noMongod?.message ?? ''}`).toContain('mongod is not on PATH');
+      expect(await readFile(path.join(dataDir, 'mongo', 'backend'), 'utf8')).toBe('mongod\n');
     } finally {
       await run('bash', [SERVICES_SH, 'down'], { env }).catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });

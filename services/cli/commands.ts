@@ -36,7 +36,7 @@ export const COMMANDS = {
     load: () => import('./commands/dashboard.ts'),
   },
   serve: {
-    summary: 'start scheduler, results service and N workers on this machine against Redis and MongoDB',
+    summary: 'start scheduler, results service and N workers on this machine against Redis and MongoDB, restarting any that dies',
     load: () => import('./commands/serve.ts'),
   },
   device: {

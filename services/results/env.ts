@@ -10,8 +10,12 @@ export const Env = z.object({
   MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017'),
   MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spikesweep'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULT_QUEUE_PREFIX),
-  /** Results messages applied at once. 1 keeps the writes of one trial in order. */
-  RESULTS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Results messages taken off the queue and not yet written, at most (memory bound, back pressure). */
+  RESULTS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(512),
+  /** Results messages per database write (one bulk write per collection), at most. */
+  RESULTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(256),
+  /** On shutdown, wait this long for messages in flight to be written; the rest stay queued. */
+  RESULTS_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Port of the REST API, the dashboard and /healthz, /readyz; 0 picks a free port. */
   RESULTS_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   RESULTS_HOST: z.string().default('127.0.0.1'),

@@ -9,6 +9,7 @@ import { createMongoStore } from '../../shared/store/index.ts';
 import { accessPolicy, listen } from '../../shared/http/index.ts';
 import { jsonLogger, Lifecycle, redactEnv } from '../../shared/process/index.ts';
 import { startTelemetry } from '../../shared/telemetry/index.ts';
+import { observeQueues } from '../../shared/telemetry/metrics.ts';
 import { SweepScheduler } from '../../shared/sweep/scheduler.ts';
 import { createSchedulerApp } from './app.ts';
 import { parseEnv } from './env.ts';
@@ -31,6 +32,7 @@ try {
   lifecycle.add('trials queue', () => trials.close());
   const resultsQueue = createResultsQueue(settings);
   lifecycle.add('results queue', () => resultsQueue.close());
+  lifecycle.add('queue gauges', observeQueues([trials, resultsQueue]));
   const scheduler = new SweepScheduler({
     redis,
     trials,

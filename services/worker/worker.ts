@@ -41,7 +41,16 @@ export async function startTrialWorker(env: Env, redis: Redis, log: Logger): Pro
       ? env.TRIAL_ENGINE_MODULE
       : pathToFileURL(env.TRIAL_ENGINE_MODULE).href
     : undefined;
-  const pool = new TrialPool({ size: env.WORKER_CONCURRENCY, engineModule });
+  const pool = new TrialPool({
+    size: env.WORKER_CONCURRENCY,
+    engineModule,
+    // A worker that cannot run trials any more stops (its trials go back to the queue) so that
+    // its supervisor (serve, Kubernetes) starts a fresh process.
+    onBroken: (error) => {
+      log.error('trial pool broken; shutting down', { code: error.code, error: error.message });
+      globalThis.process.kill(globalThis.process.pid, 'SIGTERM');
+    },
+  });
   await pool.start();
   const resultsQueue = createResultsQueue(settings);
   const results = new ResultsPublisher(resultsQueue);

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'spikesweep:not-implemented'
   | 'spikesweep:diverged'
   | 'spikesweep:service-unavailable'
+  | 'spikesweep:thread-crashed'
   | 'spikesweep:not-found'
   | 'spikesweep:misconfigured-service'
   | 'spikesweep:unauthorized'

@@ -132,15 +132,26 @@ export async function removeWaitingTrials(queue: Queue, trialIds: readonly strin
   return removed;
 }
 
+/** Backoff type of results jobs, computed by the consumer's `resultsBackoffMs` (capped, unlike BullMQ's exponential). */
+export const RESULTS_BACKOFF_TYPE = 'results-capped';
+/** Longest wait between two attempts of a results job. */
+export const RESULTS_MAX_BACKOFF_MS = 30_000;
+
+/** Delay before attempt k + 1 of a results job: min(30 s, 1 s · 2^(k−1)). */
+export function resultsBackoffMs(attemptsMade: number): number {
+  return Math.min(RESULTS_MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(0, Math.min(attemptsMade - 1, 20)));
+}
+
 /** Publishes results messages, validated before they go (the consumer validates again). */
 export class ResultsPublisher {
   constructor(private readonly queue: Queue) {}
   async publish(message: ResultsMessage): Promise<void> {
     const valid = parseOrThrow(ResultsMessage, message, 'spikesweep:invalid-input');
     await this.queue.add(valid.kind, valid, {
-      // Results must survive the results service being down: retry long, keep failures a week.
+      // A database outage does not fail a results job (the consumer holds it until the write is
+      // acknowledged); attempts are for messages that fail while the database answers. Kept a week.
       attempts: 20,
-      backoff: { type: 'exponential', delay: 1_000 },
+      backoff: { type: RESULTS_BACKOFF_TYPE },
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: KEEP_FAILED.ageSeconds },
     });

@@ -71,6 +71,13 @@ export class FinalMarkers {
   async has(trialId: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.final(trialId))) === 1;
   }
+  /** Removes the markers of trials to run again (their result is not in the store). */
+  async clear(trialIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < trialIds.length; i += 1000) {
+      const chunk = trialIds.slice(i, i + 1000);
+      if (chunk.length > 0) await this.redis.del(...chunk.map((id) => this.keys.final(id)));
+    }
+  }
   /** The subset of `trialIds` with a marker. */
   async which(trialIds: readonly string[]): Promise<Set<string>> {
     if (trialIds.length === 0) return new Set();

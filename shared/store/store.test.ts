@@ -49,6 +49,32 @@ describe('embedded store', () => {
     expect(differences(summaryAsReference(await twice.getSummary('sw-unit')), expected)).toEqual([]);
   });
 
+  it('applyMany in batches (progress, duplicates, results before the registration) ends as one-by-one apply', async () => {
+    const data = small();
+    const expected = referenceSummary(data.sweep, data.results);
+    const store = await createEmbeddedStore();
+    const messages: ResultsMessage[] = [];
+    for (const r of data.results) {
+      messages.push({ kind: 'trial-started', trialId: r.trialId, workerId: 'w', attempt: 1, at });
+      for (const e of r.epochs) messages.push({ kind: 'trial-epoch', trialId: r.trialId, metrics: e, at });
+      messages.push({ kind: 'trial-finished', result: r, at });
+    }
+    // a third of the results arrive before the registration, every result twice
+    const early = messages.slice(0, Math.floor(messages.length / 3));
+    const rest = [...messages.slice(early.length), ...messages.filter((m) => m.kind === 'trial-finished')];
+    await store.applyMany(early);
+    await store.applyMany([{ kind: 'sweep-registered', sweep: data.sweep }]);
+    for (let i = 0; i < rest.length; i += 37) await store.applyMany(rest.slice(i, i + 37));
+    const summary = await store.getSummary('sw-unit');
+    expect(differences(summaryAsReference(summary), expected)).toEqual([]);
+    expect(summary.byStatus.running).toBe(0);
+    expect(summary.byStatus.pending).toBe(0);
+    const page = await store.listTrials('sw-unit', { limit: 1000, fields: ['status', 'attempt', 'epochsDone'] });
+    expect(page.total).toBe(data.results.length);
+    expect(page.trials.every((t) => t.status !== 'running' && t.status !== 'pending' && t.attempt === 1)).toBe(true);
+    await store.close();
+  });
+
   it('a crash in the middle of the summary writes is completed by the replay, nothing counted twice', async () => {
     const data = small();
     const expected = referenceSummary(data.sweep, data.results);

@@ -3,7 +3,7 @@ import type { Database } from './collection.ts';
 import { collectionsOf } from './layout.ts';
 import type { FieldSummary } from './field.ts';
 import { SummaryReads } from './summary-reads.ts';
-import type { ResultStore, Stats, SweepListItem, SweepSummary, TrialCurve, TrialOutcome, TrialPage, TrialQuery } from './types.ts';
+import type { ResultStore, Stats, StoredTrialStatus, SweepListItem, SweepSummary, TrialCurve, TrialOutcome, TrialPage, TrialQuery } from './types.ts';
 import { WriteProtocol } from './write-protocol.ts';
 
 export { STORE_SCHEMA_VERSION } from './layout.ts';
@@ -32,6 +32,11 @@ export class Store implements ResultStore {
     return this.writes.apply(message);
   }
 
+  /** Many messages in few round trips; the same end state as applying them one by one. */
+  applyMany(messages: readonly ResultsMessage[]): Promise<void> {
+    return this.writes.applyMany(messages);
+  }
+
   rebuildSummaries(sweepId: string): Promise<void> {
     return this.writes.rebuildSummaries(sweepId);
   }
@@ -51,6 +56,10 @@ export class Store implements ResultStore {
 
   listTrials(sweepId: string, query?: TrialQuery): Promise<TrialPage> {
     return this.reads.listTrials(sweepId, query);
+  }
+
+  getStatuses(trialIds: readonly string[]): Promise<Map<string, StoredTrialStatus>> {
+    return this.reads.getStatuses(trialIds);
   }
 
   getResults(trialIds: string[]): Promise<TrialResult[]> {

@@ -118,6 +118,15 @@ export class SummaryReads {
     return { trialId: _id, ...Object.fromEntries(defaults), ...(rest as Partial<TrialRow>) };
   }
 
+  async getStatuses(trialIds: readonly string[]): Promise<Map<string, StoredTrialStatus>> {
+    const out = new Map<string, StoredTrialStatus>();
+    for (let i = 0; i < trialIds.length; i += 1000) {
+      const docs = await this.trials.find({ _id: { $in: trialIds.slice(i, i + 1000) } }, { projection: { status: 1 } });
+      for (const d of docs) out.set(d._id, (d.status as StoredTrialStatus | undefined) ?? 'pending');
+    }
+    return out;
+  }
+
   async getResults(trialIds: string[]): Promise<TrialResult[]> {
     if (trialIds.length === 0) return [];
     const out: TrialResult[] = [];

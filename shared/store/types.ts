@@ -151,9 +151,16 @@ import type { FieldSummary } from './field.ts';
 export interface ResultStore {
   /** The single write path. Idempotent. Throws ServiceUnavailableError when the database is unreachable. */
   apply(message: ResultsMessage): Promise<void>;
+  /**
+   * Applies many messages with few round trips (the results service's batches); the same end
+   * state as applying them one by one in any order. Idempotent, like `apply`.
+   */
+  applyMany(messages: readonly ResultsMessage[]): Promise<void>;
   getSweep(sweepId: string): Promise<SweepRecord | null>;
   listSweeps(options?: { offset?: number; limit?: number }): Promise<SweepListItem[]>;
   listTrials(sweepId: string, query?: TrialQuery): Promise<TrialPage>;
+  /** The stored status of each given trial that the store knows (one light query per 1000 ids); for resume. */
+  getStatuses(trialIds: readonly string[]): Promise<Map<string, StoredTrialStatus>>;
   /** Final results (with epochs) of the given trial ids that have finished; for resume. */
   getResults(trialIds: string[]): Promise<TrialResult[]>;
   getSummary(sweepId: string): Promise<SweepSummary>;

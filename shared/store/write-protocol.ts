@@ -252,6 +252,155 @@ export class WriteProtocol {
     );
   }
 
+  /**
+   * Many messages at once, in few round trips: sweep messages first (in order), then the
+   * progress messages of all trials as one bulk write per collection, then the final results
+   * as one bulk write per collection (their summary contributions included). Each write is
+   * the same idempotent, order-independent update `apply` makes, so the end state equals
+   * applying the messages one by one. A trial finished twice in the batch (two attempts) or
+   * whose result changes is applied alone, as `apply` would.
+   */
+  async applyMany(inputs: readonly ResultsMessage[]): Promise<void> {
+    const messages = inputs.map((m) => parseOrThrow(ResultsMessage, m, 'spikesweep:invalid-input'));
+    for (const m of messages) if (m.kind === 'sweep-registered' || m.kind === 'sweep-status') await this.apply(m);
+    const progress = messages.filter(
+      (m): m is Extract<ResultsMessage, { kind: 'trial-started' | 'trial-heartbeat' | 'trial-epoch' }> =>
+        m.kind === 'trial-started' || m.kind === 'trial-heartbeat' || m.kind === 'trial-epoch',
+    );
+    if (progress.length > 0) await this.applyProgress(progress);
+    const finished = messages.filter((m): m is Extract<ResultsMessage, { kind: 'trial-finished' }> => m.kind === 'trial-finished');
+    const perTrial = new Map<string, number>();
+    for (const m of finished) perTrial.set(m.result.trialId, (perTrial.get(m.result.trialId) ?? 0) + 1);
+    const single = finished.filter((m) => perTrial.get(m.result.trialId) === 1);
+    if (single.length > 0) await this.finishTrials(single);
+    for (const m of finished.filter((x) => perTrial.get(x.result.trialId)! > 1)) await this.finishTrial(m.result, m.at);
+  }
+
+  private async applyProgress(messages: readonly Extract<ResultsMessage, { kind: 'trial-started' | 'trial-heartbeat' | 'trial-epoch' }>[]): Promise<void> {
+    const active = { $in: [...ACTIVE_STATUSES] };
+    const trialOps: UpdateOp[] = [];
+    const ensured = new Set<string>();
+    const lastAt = new Map<string, string>();
+    const epochsOf = new Map<string, Record<string, EpochMetrics>>();
+    for (const m of messages) {
+      if (!ensured.has(m.trialId)) {
+        ensured.add(m.trialId);
+        trialOps.push(this.ensureTrial(m.trialId));
+      }
+      if ((lastAt.get(m.trialId) ?? '') < m.at) lastAt.set(m.trialId, m.at);
+      if (m.kind === 'trial-started') {
+        trialOps.push({
+          filter: { _id: m.trialId, status: active },
+          update: { $set: { status: 'running', workerId: m.workerId, startedAt: m.at, heartbeatAt: m.at }, $max: { attempt: m.attempt } },
+        });
+      } else if (m.kind === 'trial-heartbeat') {
+        trialOps.push({ filter: { _id: m.trialId, status: active }, update: { $set: { workerId: m.workerId }, $max: { heartbeatAt: m.at } } });
+      } else {
+        const e = m.metrics;
+        const curve = epochsOf.get(m.trialId) ?? {};
+        curve[`e.ep${e.epoch}`] = e;
+        epochsOf.set(m.trialId, curve);
+        trialOps.push({
+          filter: { _id: m.trialId, status: active, epochsDone: { $lte: e.epoch } },
+          update: { $set: { status: 'running', epochsDone: e.epoch, lastValidationAccuracy: e.validationAccuracy } },
+        });
+      }
+    }
+    const curveOps: UpdateOp[] = [];
+    for (const [trialId, set] of epochsOf) {
+      curveOps.push({ filter: { _id: trialId }, update: { $setOnInsert: { final: false } }, upsert: true });
+      curveOps.push({ filter: { _id: trialId, final: false }, update: { $set: set } });
+    }
+    if (curveOps.length > 0) await this.curves.bulkUpdate(curveOps);
+    await this.trials.bulkUpdate(trialOps);
+    // the running sets (see markRunning), for all trials at once
+    const docs = await this.trials.find({ _id: { $in: [...lastAt.keys()] } }, { projection: { status: 1, sweepIds: 1 } });
+    const bySweep = new Map<string, Record<string, string>>();
+    for (const d of docs) {
+      if (!ACTIVE_STATUSES.includes(d.status as (typeof ACTIVE_STATUSES)[number])) continue;
+      for (const sweepId of (d.sweepIds as string[] | undefined) ?? []) {
+        const max = bySweep.get(sweepId) ?? {};
+        max[`running.${appliedKey(d._id)}`] = lastAt.get(d._id)!;
+        bySweep.set(sweepId, max);
+      }
+    }
+    await this.sweeps.bulkUpdate([...bySweep].map(([sweepId, max]) => ({ filter: { _id: sweepId }, update: { $max: max } })));
+  }
+
+  /** `finishTrial` for many trials (each once) in one bulk write per collection. */
+  private async finishTrials(messages: readonly Extract<ResultsMessage, { kind: 'trial-finished' }>[]): Promise<void> {
+    const ids = messages.map((m) => m.result.trialId);
+    const existingDocs = await this.trials.find({ _id: { $in: ids } }, { projection: { status: 1, resultHash: 1, sweepIds: 1, plan: 1 } });
+    const existingOf = new Map(existingDocs.map((d) => [d._id, d]));
+    const curveOps: UpdateOp[] = [];
+    const chipOps: UpdateOp[] = [];
+    const trialOps: UpdateOp[] = [];
+    const contributions: { sweepId: string; trial: FinishedTrial; planIndex: number | null }[] = [];
+    const running = new Map<string, Record<string, ''>>();
+    for (const { result, at } of messages) {
+      const resultHash = createHash('sha256').update(canonicalJson(result)).digest('hex');
+      const existing = existingOf.get(result.trialId) ?? null;
+      const previousHash = existing?.resultHash;
+      if (typeof previousHash === 'string' && previousHash !== resultHash) {
+        await this.finishTrial(result, at); // a changed result: replace and rebuild, alone
+        continue;
+      }
+      const { epochs, ...withoutEpochs } = result;
+      const fields = WriteProtocol.configFields(result.config);
+      const curve: Record<string, EpochMetrics> = {};
+      for (const e of epochs) curve[`ep${e.epoch}`] = e;
+      curveOps.push({ filter: { _id: result.trialId }, update: { $set: { final: true, e: curve } }, upsert: true });
+      for (const c of withoutEpochs.chipEvaluations) {
+        chipOps.push({
+          filter: { _id: `${result.trialId}:${c.mismatchSeed}` },
+          update: { $set: { trialId: result.trialId, method: fields.method, mode: fields.mode, mismatchSeed: c.mismatchSeed, testAccuracy: c.testAccuracy } },
+          upsert: true,
+        });
+      }
+      const set: Record<string, unknown> = {
+        ...fields,
+        status: result.status,
+        finishedAt: at,
+        epochsDone: epochs.length === 0 ? 0 : Math.max(...epochs.map((e) => e.epoch)),
+        result: withoutEpochs,
+        resultHash,
+        testAccuracy: result.testAccuracy,
+        validationAccuracy: result.validationAccuracy,
+        wallTimeMs: result.wallTimeMs,
+        hardwareTimeMs: result.hardwareTimeMs,
+        energyJ: result.energyJ,
+      };
+      const ensure = this.ensureTrial(result.trialId).update.$setOnInsert ?? {};
+      const setOnInsert = Object.fromEntries(Object.entries(ensure).filter(([k]) => !(k in set)));
+      trialOps.push({ filter: { _id: result.trialId }, update: { $set: set, $setOnInsert: setOnInsert }, upsert: true });
+      const trial: FinishedTrial = { trialId: result.trialId, ...(fields as Omit<FinishedTrial, 'trialId' | 'result' | 'epochs'>), result: withoutEpochs, epochs };
+      for (const sweepId of (existing?.sweepIds as string[] | undefined) ?? []) {
+        contributions.push({ sweepId, trial, planIndex: WriteProtocol.planIndex(existing, sweepId) });
+        const unset = running.get(sweepId) ?? {};
+        unset[`running.${appliedKey(result.trialId)}`] = '';
+        running.set(sweepId, unset);
+      }
+    }
+    await this.curves.bulkUpdate(curveOps);
+    await this.chips.bulkUpdate(chipOps);
+    await this.trials.bulkUpdate(trialOps);
+    const summaryOps: UpdateOp[] = [];
+    const curveSummaryOps: UpdateOp[] = [];
+    const contributedOps: UpdateOp[] = [];
+    for (const { sweepId, trial, planIndex } of contributions) {
+      const ops = this.contributionOps(sweepId, await this.axesOf(sweepId), trial, planIndex);
+      if (!ops) continue;
+      summaryOps.push(...ops.summaries);
+      curveSummaryOps.push(...ops.curves);
+      contributedOps.push({ filter: { _id: trial.trialId }, update: { $addToSet: { contributedTo: sweepId } } });
+    }
+    await WriteProtocol.contributeMerged(this.summaries, summaryOps);
+    await WriteProtocol.contributeMerged(this.curveSummaries, curveSummaryOps);
+    await this.trials.bulkUpdate(contributedOps);
+    await this.sweeps.bulkUpdate([...running].map(([sweepId, unset]) => ({ filter: { _id: sweepId }, update: { $unset: unset } })));
+  }
+
+
   /** A sweep's axes (fixed at registration, so cached). */
   private async axesOf(sweepId: string): Promise<string[]> {
     const cached = this.axesCache.get(sweepId);
@@ -287,7 +436,21 @@ export class WriteProtocol {
    * document that has the bit collides on `_id` and is skipped).
    */
   private async contribute(sweepId: string, axes: readonly string[], trial: FinishedTrial, planIndex: number | null): Promise<void> {
-    if (planIndex === null) return;
+    const ops = this.contributionOps(sweepId, axes, trial, planIndex);
+    if (!ops) return;
+    await this.summaries.bulkUpdate(ops.summaries);
+    await this.curveSummaries.bulkUpdate(ops.curves);
+    await this.trials.bulkUpdate([{ filter: { _id: trial.trialId }, update: { $addToSet: { contributedTo: sweepId } } }]);
+  }
+
+  /** The conditional summary updates of one trial's contribution (see `contribute`); null when not planned there. */
+  private contributionOps(
+    sweepId: string,
+    axes: readonly string[],
+    trial: FinishedTrial,
+    planIndex: number | null,
+  ): { summaries: UpdateOp[]; curves: UpdateOp[] } | null {
+    if (planIndex === null) return null;
     const word = `b.w${Math.floor(planIndex / 30)}`;
     const mask = 2 ** (planIndex % 30);
     const contributions = contributionsOf(sweepId, trial, axes);
@@ -298,9 +461,79 @@ export class WriteProtocol {
         upsert: true,
         skipIfUnmatched: true,
       }));
-    await this.summaries.bulkUpdate(opsOf(contributions.filter((c) => c.kind !== 'curve')));
-    await this.curveSummaries.bulkUpdate(opsOf(contributions.filter((c) => c.kind === 'curve')));
-    await this.trials.bulkUpdate([{ filter: { _id: trial.trialId }, update: { $addToSet: { contributedTo: sweepId } } }]);
+    return { summaries: opsOf(contributions.filter((c) => c.kind !== 'curve')), curves: opsOf(contributions.filter((c) => c.kind === 'curve')) };
+  }
+
+  /**
+   * Applies many trials' contribution ops (from `contributionOps`) with one update per summary
+   * document: the ops of one document whose trial bits are still clear are merged ($inc summed,
+   * $min/$max combined, $bit or-ed) into one upsert conditional on all those bits being clear.
+   * The same end state as applying the ops one by one (sums up to rounding order), in one round
+   * trip per document instead of one per trial — the database cost of an update is per
+   * document, not per field. Bits still clear afterwards (the merged condition failed: another
+   * writer counted some of them) are applied op by op, as before.
+   */
+  private static async contributeMerged(collection: DocCollection, ops: readonly UpdateOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const bitOf = (op: UpdateOp) => {
+      const [word, spec] = Object.entries(op.update.$bit ?? {})[0] as [string, { or: number }];
+      return { word, mask: spec.or };
+    };
+    const isSet = (doc: Doc | undefined, word: string, mask: number) => {
+      let value: unknown = doc;
+      for (const part of word.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
+      return typeof value === 'number' && (value & mask) !== 0;
+    };
+    const ids = [...new Set(ops.map((op) => op.filter._id))];
+    const before = new Map((await collection.find({ _id: { $in: ids } }, { projection: { b: 1 } })).map((d) => [d._id, d]));
+    const byDoc = new Map<string, UpdateOp[]>();
+    for (const op of ops) {
+      const { word, mask } = bitOf(op);
+      if (isSet(before.get(op.filter._id), word, mask)) continue; // counted already
+      const list = byDoc.get(op.filter._id) ?? [];
+      if (list.some((o) => bitOf(o).word === word && bitOf(o).mask === mask)) continue; // the same trial twice
+      list.push(op);
+      byDoc.set(op.filter._id, list);
+    }
+    const merged: UpdateOp[] = [];
+    for (const [id, list] of byDoc) {
+      const masks = new Map<string, number>();
+      for (const op of list) {
+        const { word, mask } = bitOf(op);
+        masks.set(word, (masks.get(word) ?? 0) | mask);
+      }
+      const inc: Record<string, number> = {};
+      const min: Record<string, number> = {};
+      const max: Record<string, number> = {};
+      for (const op of list) {
+        for (const [k, v] of Object.entries(op.update.$inc ?? {})) inc[k] = (inc[k] ?? 0) + (v as number);
+        for (const [k, v] of Object.entries(op.update.$min ?? {})) min[k] = Math.min(min[k] ?? Infinity, v as number);
+        for (const [k, v] of Object.entries(op.update.$max ?? {})) max[k] = Math.max(max[k] ?? -Infinity, v as number);
+      }
+      const update: UpdateOp['update'] = {
+        $inc: inc,
+        $bit: Object.fromEntries([...masks].map(([word, mask]) => [word, { or: mask }])),
+        $setOnInsert: list[0]!.update.$setOnInsert ?? {},
+      };
+      if (Object.keys(min).length > 0) {
+        update.$min = min;
+        update.$max = max;
+      }
+      merged.push({
+        filter: { _id: id, $and: [...masks].map(([word, mask]) => ({ $or: [{ [word]: { $exists: false } }, { [word]: { $bitsAllClear: mask } }] })) },
+        update,
+        upsert: true,
+        skipIfUnmatched: true,
+      });
+    }
+    await collection.bulkUpdate(merged);
+    // a merged update whose condition failed left its bits clear: those ops go one by one
+    const after = new Map((await collection.find({ _id: { $in: [...byDoc.keys()] } }, { projection: { b: 1 } })).map((d) => [d._id, d]));
+    const rest = [...byDoc.values()].flat().filter((op) => {
+      const { word, mask } = bitOf(op);
+      return !isSet(after.get(op.filter._id), word, mask);
+    });
+    await collection.bulkUpdate(rest);
   }
 
   private static contributionUpdate(c: Contribution): UpdateOp['update'] {

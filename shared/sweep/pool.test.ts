@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrialConfig, trialIdOf, type ResultsMessage, type TrialResult } from '../contracts/index.ts';
 import { MemoryCheckpointStore } from './checkpoints.ts';
 import { MemoryRungStore } from './early-stopping.ts';
-import { TrialPool } from './pool.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SpikeSweepError } from '../contracts/index.ts';
+import { TrialPool, TrialRunError } from './pool.ts';
 import { runTrialAttempt, type TrialAttempt } from './run-trial.ts';
 
 const engineModule = new URL('./noop-engine.ts', import.meta.url).href;
@@ -72,5 +76,38 @@ describe('TrialPool with runTrialAttempt', () => {
     const result = outcome.kind === 'finished' ? (outcome.result as TrialResult) : null;
     expect(result?.status).toBe('pruned');
     expect(result?.epochs).toHaveLength(1);
+  });
+});
+
+describe('TrialPool when a thread crashes', () => {
+  it('fails the trial with spikesweep:thread-crashed, and says so when no thread can be started again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikesweep-crash-'));
+    process.env.CRASHING_ENGINE_FLAG = join(dir, 'crashed');
+    const broken: SpikeSweepError[] = [];
+    const pool = new TrialPool({
+      size: 1,
+      engineModule: new URL('./testing/crashing-engine.ts', import.meta.url).href,
+      respawnDelayMs: 10,
+      onBroken: (e) => broken.push(e),
+    });
+    try {
+      await pool.start();
+      const crash = await pool.run(trialOf(1).config, { checkpoint: null, checkpointEveryEpochs: 2 }, async () => 'continue').catch((e: unknown) => e);
+      expect(crash).toBeInstanceOf(TrialRunError);
+      expect(crash).toMatchObject({ code: 'spikesweep:thread-crashed', retryable: true });
+      expect(String((crash as Error).message)).toMatch(/exited with code 7/);
+      const deadline = Date.now() + 60_000;
+      while (broken.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(broken).toHaveLength(1);
+      expect(broken[0]!.message).toMatch(/cannot replace a crashed thread after 3 attempts \(0 of 1 threads left\)/);
+      // no thread left: a trial is refused at once instead of waiting forever
+      await expect(pool.run(trialOf(2).config, { checkpoint: null, checkpointEveryEpochs: 2 }, async () => 'continue')).rejects.toMatchObject({
+        code: 'spikesweep:thread-crashed',
+      });
+    } finally {
+      delete process.env.CRASHING_ENGINE_FLAG;
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,14 +17,20 @@ export type TrialOutcome = { kind: 'finished'; result: TrialResult } | { kind: '
 
 /**
  * The engine threw inside a trial thread, or the thread died. `code` is the engine error's
- * stable code when it has one; `retryable` comes from the engine's error (a crash is retryable).
+ * stable code when it has one; a thread that crashed or exited has `spikesweep:thread-crashed`
+ * (retryable); an engine error without a code has `spikesweep:service-unavailable`.
  */
 export class TrialRunError extends SpikeSweepError {
-  constructor(message: string, options: { engineCode: string | null; retryable: boolean; cause?: unknown }) {
-    const code = (options.engineCode?.startsWith('spikesweep:') ? options.engineCode : 'spikesweep:service-unavailable') as ErrorCode;
+  constructor(message: string, options: { engineCode: string | null; retryable: boolean; crashed?: boolean; cause?: unknown }) {
+    const code = (
+      options.crashed ? 'spikesweep:thread-crashed' : options.engineCode?.startsWith('spikesweep:') ? options.engineCode : 'spikesweep:service-unavailable'
+    ) as ErrorCode;
     super(code, message, options);
   }
 }
+
+/** Attempts to start a replacement thread before the pool gives up on that slot. */
+export const RESPAWN_ATTEMPTS = 3;
 
 interface Slot {
   worker: Worker;
@@ -43,6 +49,14 @@ export interface TrialPoolOptions {
   size?: number;
   /** Module with `startTrial` (default: shared/engine/trial.ts). */
   engineModule?: string;
+  /**
+   * Called once when a dead thread could not be replaced (RESPAWN_ATTEMPTS failed starts).
+   * When no thread is left, waiting and later trials reject with the same error instead of
+   * waiting forever.
+   */
+  onBroken?: (error: SpikeSweepError) => void;
+  /** First delay between respawn attempts (doubling). */
+  respawnDelayMs?: number;
 }
 
 /** Default concurrency: one trial per core. */
@@ -62,10 +76,20 @@ export class TrialPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Request[] = [];
   private closed = false;
+  private broken: SpikeSweepError | null = null;
+  private readonly onBroken: ((error: SpikeSweepError) => void) | undefined;
+  private readonly respawnDelayMs: number;
 
   constructor(options: TrialPoolOptions = {}) {
     this.size = options.size ?? defaultConcurrency();
     this.engineModule = options.engineModule ?? DEFAULT_ENGINE_MODULE;
+    this.onBroken = options.onBroken;
+    this.respawnDelayMs = options.respawnDelayMs ?? 200;
+  }
+
+  /** Threads alive or starting. */
+  get threads(): number {
+    return this.slots.length;
   }
 
   /** Starts the threads and waits until each has loaded the engine. */
@@ -108,6 +132,7 @@ export class TrialPool {
     onEpoch: (report: EpochReport) => Promise<EpochDecision>,
   ): Promise<TrialOutcome> {
     if (this.closed) return Promise.reject(new SpikeSweepError('spikesweep:service-unavailable', 'trial pool is closed'));
+    if (this.broken && this.slots.length === 0) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       this.waiting.push({
         start: { type: 'start', config, checkpoint: options.checkpoint, checkpointEveryEpochs: options.checkpointEveryEpochs, ...(options.context ? { context: options.context } : {}) },
@@ -173,10 +198,10 @@ export class TrialPool {
       }
     };
     const onError = (error: unknown) => {
-      done(new TrialRunError(`trial thread crashed: ${String(error)}`, { engineCode: null, retryable: true, cause: error }));
+      done(new TrialRunError(`trial thread crashed: ${String(error)}`, { engineCode: null, retryable: true, crashed: true, cause: error }));
     };
     const onExit = (code: number) => {
-      done(new TrialRunError(`trial thread exited with code ${code}`, { engineCode: null, retryable: true }));
+      done(new TrialRunError(`trial thread exited with code ${code}`, { engineCode: null, retryable: true, crashed: true }));
       this.replace(slot);
     };
     worker.on('message', onMessage);
@@ -191,7 +216,31 @@ export class TrialPool {
     if (index < 0) return;
     this.slots.splice(index, 1);
     void slot.worker.terminate();
-    if (!this.closed) this.spawn().catch(() => undefined);
+    void this.respawn(1);
+  }
+
+  /** Starts a replacement thread, retrying with backoff; gives up after RESPAWN_ATTEMPTS and says so. */
+  private async respawn(attempt: number): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.spawn();
+    } catch (error) {
+      if (attempt < RESPAWN_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, this.respawnDelayMs * 2 ** (attempt - 1)));
+        return this.respawn(attempt + 1);
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      const broken = new SpikeSweepError(
+        'spikesweep:thread-crashed',
+        `trial pool cannot replace a crashed thread after ${RESPAWN_ATTEMPTS} attempts (${this.slots.length} of ${this.size} threads left): ${reason}`,
+        { cause: error },
+      );
+      if (!this.broken) {
+        this.broken = broken;
+        this.onBroken?.(broken);
+      }
+      if (this.slots.length === 0) for (const request of this.waiting.splice(0)) request.reject(broken);
+    }
   }
 
   /** Terminates every thread; trials still running reject. Safe to call twice. */

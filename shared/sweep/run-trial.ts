@@ -4,6 +4,7 @@ import { EarlyStopper, type RungStore } from './early-stopping.ts';
 import type { PlannedTrial } from './plan.ts';
 import type { TrialRunContext } from './engine.ts';
 import { TrialRunError, type TrialOutcome, type TrialPool } from './pool.ts';
+import { platformMetrics, recordTrialFinished } from '../telemetry/metrics.ts';
 
 /**
  * Runs one attempt of one trial on the pool and reports it: `trial-started`, a `trial-epoch`
@@ -48,12 +49,14 @@ export async function runTrialAttempt(pool: TrialPool, trial: PlannedTrial, atte
   const stopper = new EarlyStopper(attempt.earlyStopping, attempt.rungs, attempt.sweepId, trialId, config.training.epochs);
   stopper.replay(epochs.map((e) => e.validationAccuracy));
 
+  const labels = { method: config.method, mode: config.mode };
   await attempt.onStart?.(resumedFrom);
   await attempt.publish({ kind: 'trial-started', trialId, workerId: attempt.workerId, attempt: attempt.attempt, at: now() });
   let outcome: TrialOutcome;
   try {
     outcome = await pool.run(config, { checkpoint, checkpointEveryEpochs: attempt.checkpointEveryEpochs, context: attempt.context }, async (report) => {
       epochs.push(report.metrics);
+      platformMetrics().samples.add(config.dataset.trainSize, labels);
       await attempt.publish({ kind: 'trial-epoch', trialId, metrics: report.metrics, at: now() });
       if (report.checkpoint) await attempt.checkpoints.save(report.checkpoint);
       await attempt.onEpoch?.(report.metrics, { resumedFrom, checkpointed: report.checkpoint !== null });
@@ -68,11 +71,13 @@ export async function runTrialAttempt(pool: TrialPool, trial: PlannedTrial, atte
     if (retryable && !attempt.lastAttempt) throw error;
     const result = failedResult(trial, error, epochs);
     await attempt.publish({ kind: 'trial-finished', result, at: now() });
+    recordTrialFinished({ ...labels, status: result.status, wallTimeMs: result.wallTimeMs });
     await attempt.checkpoints.delete(trialId);
     return { outcome: { kind: 'finished', result }, resumedFrom };
   }
   if (outcome.kind === 'finished') {
     await attempt.publish({ kind: 'trial-finished', result: outcome.result, at: now() });
+    recordTrialFinished({ ...labels, status: outcome.result.status, wallTimeMs: outcome.result.wallTimeMs });
     await attempt.checkpoints.delete(trialId);
   } else {
     await attempt.checkpoints.save(outcome.checkpoint);

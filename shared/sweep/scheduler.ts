@@ -167,7 +167,11 @@ export class SweepScheduler {
     this.deps.log?.info('sweep planned', { sweepId: plan.sweepId, planned: outcome.planned, enqueued: outcome.enqueued, alreadyDone: outcome.alreadyDone });
   }
 
-  /** Re-enqueues every trial of a sweep without a final result (after cancel, failures or lost jobs). */
+  /**
+   * Re-enqueues every trial of a sweep without a final result in the store (after cancel,
+   * failures, lost jobs or a lost database): finished trials are read from the store, jobs that
+   * wait or run are left alone, finished jobs of trials the store lacks are re-added.
+   */
   async resume(sweepId: string): Promise<SubmitOutcome> {
     const current = await this.states.get(sweepId);
     if (current?.status === 'planning' && this.planning.has(sweepId)) {
@@ -278,11 +282,15 @@ export class SweepScheduler {
     };
   }
 
+  /**
+   * Trials whose final result is in the store (the database is the truth). Redis' "final"
+   * markers are not trusted: after a database loss they name trials whose results are gone.
+   */
   private async doneIds(plan: SweepPlan): Promise<Set<string>> {
-    const ids = plan.trials.map((t) => t.trialId);
-    const done = await this.finals.which(ids);
-    for (const result of await this.deps.store.getResults(ids.filter((id) => !done.has(id)))) {
-      if (isDone(result)) done.add(result.trialId);
+    const statuses = await this.deps.store.getStatuses(plan.trials.map((t) => t.trialId));
+    const done = new Set<string>();
+    for (const [id, status] of statuses) {
+      if (status !== 'pending' && status !== 'running' && isDone({ status })) done.add(id);
     }
     return done;
   }
@@ -295,6 +303,9 @@ export class SweepScheduler {
   private async enqueueRemaining(plan: SweepPlan, state: SweepState, created: boolean): Promise<SubmitOutcome> {
     const done = await this.doneIds(plan);
     const todo = plan.trials.filter((t) => !done.has(t.trialId));
+    // Repair: a marker of a trial the store lacks would make workers skip it; remove it.
+    const stale = await this.finals.which(todo.map((t) => t.trialId));
+    if (stale.size > 0) await this.finals.clear([...stale]);
     const added = await enqueueTrials(this.deps.trials, plan.sweepId, plan.spec, todo, { fresh: created });
     return { sweepId: plan.sweepId, name: plan.spec.name, created, status: state.status, planned: plan.trials.length, enqueued: added.length, alreadyDone: done.size, planning: false };
   }

@@ -4,9 +4,11 @@
  * payload across the queue (W3C `traceparent`/`tracestate`).
  *
  * Configured by the standard OTEL_* environment variables (OTEL_SERVICE_NAME,
- * OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_PROPAGATORS, OTEL_SDK_DISABLED …).
- * Off unless OTEL_TRACES_EXPORTER or OTEL_EXPORTER_OTLP_ENDPOINT is set: then the API stays
- * the no-op default, spans cost next to nothing and nothing is exported.
+ * OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_METRIC_EXPORT_INTERVAL, OTEL_PROPAGATORS, OTEL_SDK_DISABLED …). Traces are on when
+ * OTEL_TRACES_EXPORTER or an OTLP endpoint is set, metrics (./metrics.ts) when
+ * OTEL_METRICS_EXPORTER or an OTLP endpoint is set; with neither the API stays the no-op
+ * default, spans and instruments cost next to nothing and nothing is exported.
  */
 import {
   type Attributes,
@@ -21,7 +23,9 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { metrics } from '@opentelemetry/api';
 
 /** Stops the SDK after flushing pending spans. Safe to call twice, also concurrently. */
 export type TelemetryShutdown = () => Promise<void>;
@@ -32,6 +36,8 @@ export interface TelemetryOptions {
    * telemetry on regardless of the environment (tests pass an in-memory exporter here).
    */
   spanProcessors?: SpanProcessor[];
+  /** Metric readers to use instead of the environment's (tests pass an in-memory reader); turns telemetry on. */
+  metricReaders?: MetricReader[];
   /** The environment to read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
@@ -45,21 +51,32 @@ export function telemetryRequested(env: NodeJS.ProcessEnv = process.env): boolea
   return Boolean((exporters && exporters !== 'none') || endpoint);
 }
 
+/** Whether the environment asks for metrics to be exported. */
+export function metricsRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  const exporters = env.OTEL_METRICS_EXPORTER?.trim();
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT?.trim();
+  return Boolean((exporters && exporters !== 'none') || endpoint);
+}
+
 /**
  * Starts the OpenTelemetry Node SDK for `serviceName` (OTEL_SERVICE_NAME wins when set) and
- * registers it globally; call it first thing in a service's entry point. Exports traces only;
- * metrics and logs too when OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER ask for them. A second
+ * registers it globally; call it first thing in a service's entry point. Exports traces and
+ * metrics as the environment asks (see above), logs when OTEL_LOGS_EXPORTER asks. A second
  * call while running returns the first call's shutdown.
  */
 export function startTelemetry(serviceName: string, options: TelemetryOptions = {}): TelemetryShutdown {
   if (running) return running.shutdown;
   const env = options.env ?? process.env;
-  if (options.spanProcessors === undefined && !telemetryRequested(env)) return async () => undefined;
+  const traces = options.spanProcessors !== undefined || telemetryRequested(env);
+  const meters = options.metricReaders !== undefined || metricsRequested(env);
+  if (!traces && !meters) return async () => undefined;
 
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME?.trim() || serviceName,
-    ...(options.spanProcessors === undefined ? {} : { spanProcessors: options.spanProcessors }),
-    ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+    // no spans exported unless asked for (the SDK would default to OTLP)
+    ...(options.spanProcessors !== undefined ? { spanProcessors: options.spanProcessors } : traces ? {} : { spanProcessors: [] }),
+    // the environment's readers (OTEL_METRICS_EXPORTER; OTLP when only an endpoint is set), or none
+    ...(options.metricReaders !== undefined ? { metricReaders: options.metricReaders } : meters ? {} : { metricReaders: [] }),
     ...(env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
   });
   sdk.start();
@@ -70,6 +87,7 @@ export function startTelemetry(serviceName: string, options: TelemetryOptions = 
       (stopped ??= sdk.shutdown().finally(() => {
         // unregister the globals, so that a later startTelemetry can register anew
         trace.disable();
+        metrics.disable();
         context.disable();
         propagation.disable();
         if (running === handle) running = undefined;

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { COMMANDS } from '../commands.ts';
 import { DEFAULT_QUEUE_PREFIX } from '../../../shared/contracts/index.ts';
-import { positiveWorkers } from '../options.ts';
+import { positiveWorkers, stopTimeoutSeconds } from '../options.ts';
+import { Supervisor } from '../supervisor.ts';
 import { entryArgs, ROOT } from '../../../shared/runtime/compiled.js';
 import { DEFAULT_TOKEN_FILE, ensureApiToken } from '../token.ts';
 
@@ -19,13 +19,21 @@ interface ServeOptions {
   queuePrefix: string;
   port: string;
   tokenFile: string;
+  stopTimeout: number;
 }
 
 /**
  * `spikesweep serve`: the distributed system on one machine — the scheduler, the results
  * service and N worker processes (one trial each), as child processes against the given
- * Redis and MongoDB. Their JSON logs go to stdout, prefixed by name. Ctrl-C stops them in
- * reverse start order (workers checkpoint their trials first); a second Ctrl-C kills them.
+ * Redis and MongoDB. Their JSON logs go to stdout, prefixed by name.
+ *
+ * Supervised (./../supervisor.ts): a child that dies is restarted with backoff (1 s doubling,
+ * at most 30 s) while the others keep running; one that dies more than 5 times within a
+ * minute is given up and serve stops everything with exit code 1. The first Ctrl-C/SIGTERM
+ * stops the children in order — scheduler (no new submissions), workers (they checkpoint
+ * their trials after the epoch and give them back), results service (writes what they
+ * published) — each stage SIGKILLed after `--stop-timeout`; a second signal kills them all.
+ *
  * Mutations need a bearer token: SPIKESWEEP_API_TOKEN, else one generated into --token-file.
  */
 export function register(program: Command): void {
@@ -39,6 +47,7 @@ export function register(program: Command): void {
     .option('--queue-prefix <prefix>', 'BullMQ key prefix (env QUEUE_PREFIX)', process.env.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX)
     .option('--port <port>', 'scheduler API port (env SCHEDULER_PORT)', process.env.SCHEDULER_PORT ?? '8080')
     .option('--token-file <path>', 'API token file, used (or created, mode 0600) when SPIKESWEEP_API_TOKEN is unset', DEFAULT_TOKEN_FILE)
+    .option('--stop-timeout <seconds>', 'on shutdown, kill a stage of children still running after this long', stopTimeoutSeconds, 15)
     .action(async (options: ServeOptions) => {
       const { token, source } = await ensureApiToken(options.tokenFile);
       const env = {
@@ -50,51 +59,34 @@ export function register(program: Command): void {
         QUEUE_PREFIX: options.queuePrefix,
       };
       const workers = options.workers ?? availableParallelism();
-      const children: { name: string; child: ChildProcess }[] = [];
-      const start = (name: string, file: string, extra: Record<string, string> = {}) => {
-        // Own process group: a Ctrl-C in the terminal reaches only this process, which then stops
-        // the children one by one (a second SIGINT would make them quit without checkpointing).
-        const child = spawn(process.execPath, entryArgs(file), {
-          cwd: root,
-          env: { ...env, ...extra },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          detached: true,
-        });
-        const prefixLines = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
-          for (const line of chunk.toString().split('\n')) if (line) stream.write(`${name.padEnd(10)} ${line}\n`);
-        };
-        child.stdout?.on('data', prefixLines(process.stdout));
-        child.stderr?.on('data', prefixLines(process.stderr));
-        child.on('exit', (code, signal) => {
-          process.stderr.write(`${name.padEnd(10)} exited (${signal ?? code})\n`);
-          if (!stopping) void stop(1);
-        });
-        children.push({ name, child });
-      };
-
-      let stopping = false;
-      let signals = 0;
-      const stop = async (exitCode: number) => {
-        stopping = true;
-        for (const { child } of [...children].reverse()) {
-          if (child.exitCode !== null || child.signalCode !== null) continue;
-          child.kill('SIGTERM');
-          await new Promise((resolve) => child.once('exit', resolve));
-        }
+      let exitCode = 0;
+      const supervisor = new Supervisor({
+        stopTimeoutMs: options.stopTimeout * 1000,
+        log: (line) => process.stderr.write(`spikesweep: ${line}\n`),
+        output: (name, stream, line) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${name.padEnd(10)} ${line}\n`),
+        onGiveUp: () => {
+          exitCode = 1;
+          void shutdown();
+        },
+      });
+      const shutdown = async () => {
+        await supervisor.stop(['scheduler', 'worker-', 'results']);
         process.exit(exitCode);
       };
+      const start = (name: string, file: string, extra: Record<string, string> = {}) =>
+        supervisor.start({ name, command: process.execPath, args: entryArgs(file), cwd: root, env: { ...env, ...extra } });
+
+      let signals = 0;
       const onSignal = () => {
         if (++signals > 1) {
-          for (const { child } of children) child.kill('SIGKILL');
+          supervisor.killAll();
           process.exit(130);
         }
-        void stop(0);
+        void shutdown();
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      process.on('exit', () => {
-        for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      });
+      process.on('exit', () => supervisor.killAll());
 
       start('scheduler', entry('scheduler'), { SCHEDULER_PORT: options.port });
       if (existsSync(`${root}${entry('results')}`)) start('results', entry('results'));
