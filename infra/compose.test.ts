@@ -29,7 +29,7 @@ interface ComposeService {
 const compose = parse(readFileSync(path.join(repo, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
-const INFRA = ['redis', 'mongo', 'otel-collector'];
+const INFRA = ['redis', 'mongo', 'otel-collector', 'prometheus'];
 const APPS = ['scheduler', 'worker', 'results'];
 const service = (name: string): ComposeService => {
   const found = compose.services[name];
@@ -116,6 +116,28 @@ describe('docker-compose.yml', () => {
     for (const e of traces.exporters) expect(config.exporters).toHaveProperty(e);
     const httpPort = config.receivers.otlp?.protocols.http.endpoint.split(':')[1];
     for (const name of APPS) expect(service(name).environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://otel-collector:${httpPort}`);
+  });
+
+  it('metrics go from the collector to Prometheus, which scrapes the port the collector serves', () => {
+    const config = parse(readFileSync(path.join(repo, 'infra', 'otel-collector.yaml'), 'utf8')) as {
+      receivers: Record<string, unknown>;
+      processors: Record<string, unknown>;
+      exporters: Record<string, { endpoint?: string }>;
+      service: { pipelines: { metrics?: { receivers: string[]; processors: string[]; exporters: string[] } } };
+    };
+    const pipeline = config.service.pipelines.metrics;
+    expect(pipeline?.exporters).toContain('prometheus');
+    for (const r of pipeline?.receivers ?? []) expect(config.receivers).toHaveProperty(r);
+    for (const p of pipeline?.processors ?? []) expect(config.processors).toHaveProperty(p);
+    const port = config.exporters.prometheus?.endpoint?.split(':')[1];
+    const prometheus = service('prometheus');
+    const mount = prometheus.volumes?.[0]?.split(':') ?? [];
+    expect(mount[0]).toBe('./infra/prometheus.yml');
+    expect(prometheus.command).toEqual([`--config.file=${mount[1]}`]);
+    const scrape = parse(readFileSync(path.join(repo, 'infra', 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    expect(scrape.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets))).toContain(`otel-collector:${port}`);
   });
 });
 

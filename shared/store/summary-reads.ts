@@ -211,6 +211,19 @@ export class SummaryReads {
     return fieldSummaryOf(rows);
   }
 
+  /**
+   * How many of a sweep's running-set entries are trials still running. An entry can outlive
+   * its trial when a progress message is redelivered after the final result (a results job
+   * retried after a Redis outage, say), so entries of trials with a final status do not count.
+   * The set is small (the trials running now), so this is one short query.
+   */
+  private async runningCount(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const ids = keys.filter((k) => k.startsWith('t')).map((k) => k.slice(1));
+    const final = ids.length === 0 ? 0 : await this.trials.count({ _id: { $in: ids }, status: { $in: [...FINAL_STATUSES] } });
+    return keys.length - final;
+  }
+
   async getSummary(sweepId: string): Promise<SweepSummary> {
     const [sweep, docs] = await Promise.all([
       this.sweeps.findOne({ _id: sweepId }, { projection: { spec: 0 } }),
@@ -278,7 +291,7 @@ export class SummaryReads {
       byStatus.diverged += g.diverged;
       byStatus.pruned += g.pruned;
     }
-    byStatus.running = Object.keys((sweep?.running as Record<string, unknown> | undefined) ?? {}).length;
+    byStatus.running = await this.runningCount(Object.keys((sweep?.running as Record<string, unknown> | undefined) ?? {}));
     const finished = byStatus.completed + byStatus.failed + byStatus.diverged + byStatus.pruned;
     byStatus.pending = Math.max(0, planned - finished - byStatus.running);
 
