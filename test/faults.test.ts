@@ -49,6 +49,9 @@ async function startServe(engine: 'noop' | 'real'): Promise<Serve> {
         MONGO_URL: `mongodb://127.0.0.1:${ferret.port}`,
         SPIKESWEEP_API_TOKEN: TOKEN,
         RESULTS_PORT: '0',
+        // a killed worker's trial goes back to the queue after seconds, not the default 30 s
+        LOCK_DURATION_MS: '5000',
+        STALLED_INTERVAL_MS: '2000',
         ...(engine === 'noop' ? { TRIAL_ENGINE_MODULE: path.join(root, 'shared/sweep/noop-engine.ts'), NOOP_ENGINE_EPOCH_MS: '150' } : { TRIAL_ENGINE_MODULE: '' }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
