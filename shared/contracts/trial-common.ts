@@ -35,8 +35,8 @@ export type DatasetConfig = z.infer<typeof DatasetConfig>;
  * (threshold, leak, reset) deviate by an offset whose σ is a fraction of the neuron's span
  * ϑ − E_L (= ϑ when E_L = 0); time constants and synapse gains by a factor 1 + σ·z.
  * Defaults are the documented BSS-2-like device before calibration: threshold 0.08 / 2.6 ≈ 3 %
- * (the hardware-aware model used for BSS-2, SCIENCE.md); the other values are this project's
- * assumptions of the same order, stated in shared/engine/chip/README.md.
+ * (the hardware-aware model used for BSS-2); the other values are this project's assumptions
+ * of the same order (docs/science/chip.md#which-values-are-assumptions).
  */
 export const ChipMismatchConfig = z
   .object({
@@ -54,8 +54,9 @@ export type ChipMismatchConfig = z.infer<typeof ChipMismatchConfig>;
 
 /**
  * Trial-to-trial noise, drawn afresh for every sample presentation from the run's own stream.
- * Defaults after the hardware-aware BSS-2 model (SCIENCE.md): threshold σ ≈ 0.04 / 2.6 of the
- * span, spike-time jitter ≈ 0.01 τ_s; membrane read-out noise of the ADC ≈ half an 8-bit code.
+ * Defaults after the hardware-aware BSS-2 model: threshold σ ≈ 0.04 / 2.6 of the span,
+ * spike-time jitter ≈ 0.01 τ_s; membrane read-out noise of the ADC ≈ 0.6 of an 8-bit code (an
+ * assumption). See docs/science/chip.md#trial-to-trial-noise.
  */
 export const ChipNoiseConfig = z
   .object({

@@ -183,7 +183,7 @@ export function withMedian(stats: Stats, median: number | null): StatsWithMedian
   return { ...stats, median };
 }
 
-/** What the lab must read off the device (SCIENCE.md: SG needs dense traces; TTFS, EventProp spike times). */
+/** What the lab must read off the device (docs/science/gradients.md#what-each-method-needs-from-the-device). */
 export function measurementOf(method: string): GroupSummary['measurement'] {
   return method === 'surrogate' ? 'dense membrane traces' : 'spike times only';
 }

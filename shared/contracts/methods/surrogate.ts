@@ -13,7 +13,7 @@ import { TrainingConfig, trialCommonShape } from '../trial-common.ts';
 const positive = () => z.number().positive().finite();
 const nonNegative = () => z.number().nonnegative().finite();
 
-/** Current-based LIF neuron with exponential synapses (SCIENCE.md). */
+/** Current-based LIF neuron with exponential synapses (docs/science/neuron-model.md). */
 export const SurrogateNeuronConfig = z
   .object({
     tauMemMs: positive().default(6),

@@ -14,7 +14,7 @@
  * Trims: voltage offsets −(estimate − target)/s, time constants target/estimate − 1, both written
  * through a `trimBits`-bit DAC over ±0.5 (so the residual includes the DAC's resolution).
  *
- * BSS-2 acceptance (SCIENCE.md): post-calibration σ < 0.3 × raw σ. The report gives both.
+ * BSS-2 acceptance (docs/science/chip.md#calibration): post-calibration σ < 0.3 × raw σ. The report gives both.
  * Probes run in units of the neuron's span (E_L = 0, ϑ = 1), which is where trims live.
  */
 import type { ChipConfig } from '../../contracts/trial-common.ts';

@@ -5,9 +5,9 @@
  *
  * Time: the chip runs 1000× faster than the model (biological) time: hardware ms = model ms / 1000.
  *
- * Energy, a documented estimate, not a measurement. Anchor (SCIENCE.md, Cramer et al. 2022):
- * BSS-2 classifies up to 85,000 frames/s at < 200 mW, i.e. ≲ 2.4 µJ per frame for the whole
- * system. Model: E = P_static · t_hw + E_spike · spikes + E_syn · synaptic events, with
+ * Energy, a documented estimate, not a measurement (docs/science/chip.md#time-and-energy-ledger).
+ * Anchor (Cramer et al. 2022): BSS-2 classifies up to 85,000 frames/s at < 200 mW, i.e. ≲ 2.4 µJ
+ * per frame for the whole system. Model: E = P_static · t_hw + E_spike · spikes + E_syn · synaptic events, with
  * P_static = 150 mW (analog bias, clocks, links: the bulk of the 200 mW budget), E_spike =
  * 100 pJ per spike event (digital routing of one event) and E_syn = 10 pJ per synaptic event
  * (one event reaching one synapse). The event costs are this project's order-of-magnitude

@@ -3,7 +3,7 @@ import { generateYinYang, yinYangClass, yinYangSplit } from './yinyang.ts';
 import { encodeTtfs } from './encoding.ts';
 
 // Reference values computed with numpy 2.4.6 (legacy RandomState) running the generator of
-// Kriener, Göltz & Petrovici (2022) as given in SCIENCE.md.
+// Kriener, Göltz & Petrovici (2022) as given in docs/science/yin-yang.md#generator.
 const reference = {
   train: { counts: [1681, 1702, 1617], first: [0.6803075385877797, 0.450499251969543, 2], i123: [0.6516679187064259, 0.314060794992732, 0], last: [0.7690797231107925, 0.5883389337522971, 2] },
   validation: { counts: [316, 336, 348], first: [0.6805727261759029, 0.3209733938933629, 0], i123: [0.2987270900785677, 0.1444900648292956, 0], last: [0.7107040957004825, 0.804733352731108, 1] },

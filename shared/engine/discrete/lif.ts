@@ -1,6 +1,6 @@
 /**
  * Current-based LIF neurons with exponential synapses, in discrete time with exact exponential
- * integration (no forward Euler). SCIENCE.md:
+ * integration (no forward Euler); docs/science/neuron-model.md#discrete-time-surrogate-gradients:
  *
  *   τ_m dV/dt = −(V − E_L) + R·I,   τ_s dI/dt = −I,   input spike of weight w: I ← I + w,
  *   V crosses ϑ upward: spike, V ← V_r.          (R = 1: weights are in voltage units)

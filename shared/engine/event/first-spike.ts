@@ -10,7 +10,8 @@
  *           A_m = Σ_C w_i e^{u_i/τ_m},  A_s = Σ_C w_i e^{u_i/τ_s},
  * and I(u) = A_s e^{−u/τ_s} (= a·e^{−x} at r = 1). Each prefix is checked in turn: the
  * neuron spikes in [t_c, t_{c+1}) iff I(t_c) ≥ ϑ and V at min(peak, t_{c+1}) is ≥ ϑ
- * (reaching ϑ counts, H(0) = 1). The crossing is then, in the global form of SCIENCE.md:
+ * (reaching ϑ counts, H(0) = 1). The crossing is then
+ * (docs/science/neuron-model.md#first-spike-time-in-closed-form):
  *   r = 1:  t* = t₀ + τ(b/a − W₀(−(ϑ/a)e^{b/a}))                      (Lambert W₀)
  *   r = 2:  t* = t₀ + τ_m ln(2A_s/(A_m + √(A_m² − 4A_sϑ)))            (quadratic)
  *   else:   safeguarded Newton/bisection on V − ϑ over the bracket.

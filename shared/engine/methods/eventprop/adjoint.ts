@@ -13,10 +13,11 @@
  *   at an input event from i at time s (weight w):
  *   ∂L/∂w_i += −τ_s λ_I(s),   ∂L/∂s = w·(λ_V − λ_I)(s).
  *
- * This is SCIENCE.md's jump condition with V_r = 0 and no voltage-dependent loss: the
- * (Wᵀ(λ_V⁺ − λ_I))_n term of the network form is the ∂L/∂s of the postsynaptic layer, which a
- * layered network passes down as ∂L/∂t_k of the presynaptic spikes (network.ts). Exact for
- * spike-time shifts; it carries no information about spikes that appear or vanish.
+ * This is the paper's jump condition (docs/science/gradients.md#eventprop) with V_r = 0 and no
+ * voltage-dependent loss: the (Wᵀ(λ_V⁺ − λ_I))_n term of the network form is the ∂L/∂s of the
+ * postsynaptic layer, which a layered network passes down as ∂L/∂t_k of the presynaptic spikes
+ * (network.ts). Exact for spike-time shifts; it carries no information about spikes that appear
+ * or vanish.
  */
 import type { LifLayerParams } from '../../event/lif.ts';
 import { pspKernel } from '../../event/lif.ts';
