@@ -26,7 +26,7 @@ const arg = (name: string, fallback: number) => {
 };
 const trials = arg('trials', 10_000);
 const workers = arg('workers', 2);
-const TOKEN = 'bench-token';
+const TOKEN = 'bench-load-token-0123456789';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number) => {

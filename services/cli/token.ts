@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ValidationError } from '../../shared/contracts/index.ts';
 
 /** Where `spikesweep serve` keeps the API token it generates, and where `run --server` looks. */
 export const DEFAULT_TOKEN_FILE = '.data/api-token';
@@ -11,7 +12,12 @@ export const DEFAULT_TOKEN_FILE = '.data/api-token';
  * Returns the token and where it came from (never printed: logs would keep it).
  */
 export async function ensureApiToken(file: string): Promise<{ token: string; source: 'env' | 'file' | 'generated' }> {
-  if (process.env.SPIKESWEEP_API_TOKEN) return { token: process.env.SPIKESWEEP_API_TOKEN, source: 'env' };
+  const fromEnv = process.env.SPIKESWEEP_API_TOKEN;
+  if (fromEnv) {
+    // The services refuse a shorter token at start-up; say so once here instead of in every restart.
+    if (fromEnv.length < 16) throw new ValidationError('spikesweep:invalid-input', [{ path: 'SPIKESWEEP_API_TOKEN', message: 'use at least 16 characters' }]);
+    return { token: fromEnv, source: 'env' };
+  }
   const existing = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
   if (existing.length >= 16) return { token: existing, source: 'file' };
   const token = randomBytes(32).toString('hex');
