@@ -72,10 +72,10 @@ async function startServe(engine: 'noop' | 'real'): Promise<Serve> {
   };
 }
 
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 120_000, log?: string[]): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${log ? `; serve said:\n${log.slice(-60).join('\n')}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -152,23 +152,23 @@ describe('faults under spikesweep serve (private Redis and FerretDB)', () => {
   });
   afterAll(async () => {
     const code = await serve?.stop();
-    expect(code).toBe(0);
+    expect(code, serve?.log.slice(-60).join('\n')).toBe(0);
   });
 
   it('a SIGKILLed worker and scheduler are restarted, the others keep running, the sweep completes once', async () => {
     const { sweepId, planned } = await submit(serve, noopSpec('kill-children', 16, 0));
-    await until('a few results', async () => (await finished(sweepId)) >= 3);
-    const [worker, otherWorker] = childPids(serve, 'services/worker/main.ts');
-    const [scheduler] = childPids(serve, 'services/scheduler/main.ts');
-    const [results] = childPids(serve, 'services/results/main.ts');
+    await until('a few results', async () => (await finished(sweepId)) >= 3, 120_000, serve.log);
+    const [worker, otherWorker] = childPids(serve, 'services/worker/main.');
+    const [scheduler] = childPids(serve, 'services/scheduler/main.');
+    const [results] = childPids(serve, 'services/results/main.');
     expect(worker && otherWorker && scheduler && results).toBeTruthy();
     process.kill(worker!, 'SIGKILL');
     process.kill(scheduler!, 'SIGKILL');
     await until('every result', async () => (await finished(sweepId)) === planned);
     await expectEveryResultOnce(sweepId, planned);
     // the survivors are the same processes; the killed ones were replaced
-    expect(childPids(serve, 'services/worker/main.ts')).toContain(otherWorker);
-    expect(childPids(serve, 'services/results/main.ts')).toEqual([results]);
+    expect(childPids(serve, 'services/worker/main.')).toContain(otherWorker);
+    expect(childPids(serve, 'services/results/main.')).toEqual([results]);
     expect(serve.log.some((l) => /worker-\d +exited \(SIGKILL\)|worker-\d exited \(SIGKILL\)/.test(l))).toBe(true);
     expect(serve.log.some((l) => /scheduler exited \(SIGKILL\)/.test(l))).toBe(true);
     await until('the scheduler back', async () => (await fetch(`http://127.0.0.1:${serve.port}/readyz`)).status === 200, 60_000);

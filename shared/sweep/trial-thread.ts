@@ -9,6 +9,9 @@ import type { FromThread, ToThread, TrialEngineModule } from './engine.ts';
 if (!parentPort) throw new Error('trial-thread.ts must run in a worker thread');
 const port = parentPort;
 const { engineModule } = workerData as { engineModule: string };
+// A TypeScript engine module (TRIAL_ENGINE_MODULE=my-engine.ts) loaded from the compiled
+// thread needs the tsx loader, which the compiled build does not register on its own.
+if (/\.[cm]?ts$/.test(engineModule) && !import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register();
 const engine = (await import(engineModule)) as TrialEngineModule;
 
 const send = (message: FromThread): void => port.postMessage(message);
