@@ -72,6 +72,17 @@ pid_alive() {
   [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$name"* ]]
 }
 
+# pid_starting PIDFILE: the process is spawned but has not yet exec'd its program (its command
+# line is still this script's), so pid_alive cannot recognise it yet. An exited child is a
+# zombie with an empty command line and does not count.
+pid_starting() {
+  local pidfile=$1 pid
+  [[ -s $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *services.sh* ]]
+}
+
 # stop_pid PIDFILE NAME: SIGTERM, wait up to 15 s, then SIGKILL; removes the pidfile.
 stop_pid() {
   local pidfile=$1 name=$2 pid
@@ -121,7 +132,7 @@ wait_for() {
   local what=$1 check=$2 pidfile=$3 name=$4 logfile=$5
   local deadline=$((SECONDS + START_TIMEOUT_S))
   until "$check"; do
-    if ! pid_alive "$pidfile" "$name"; then
+    if ! pid_alive "$pidfile" "$name" && ! pid_starting "$pidfile"; then
       log "$what exited during start-up; last lines of $logfile:"
       tail -n 20 "$logfile" >&2 || true
       return 1
