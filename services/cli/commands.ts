@@ -35,6 +35,10 @@ export const COMMANDS = {
     summary: 'serve the results dashboard for an embedded store directory or a MongoDB database',
     load: () => import('./commands/dashboard.ts'),
   },
+  report: {
+    summary: "write a sweep's report (question, warnings, recommendation with its confidence, measurement, stability, chips, cost) as PDF or self-contained HTML",
+    load: () => import('./commands/report.ts'),
+  },
   serve: {
     summary: 'start scheduler, results service and N workers on this machine against Redis and MongoDB, restarting any that dies',
     load: () => import('./commands/serve.ts'),
