@@ -164,10 +164,13 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# Debian's Chromium for the dashboard's browser test (driven by playwright-core; no browser downloads).
+# Debian's Chromium for the dashboard's browser test (driven by playwright-core; no browser downloads)
+# and poppler's pdftotext, with which the report test reads back the PDF it printed.
 ensure_test_tools() {
   command -v chromium >/dev/null || apt_install chromium
   log "chromium: $(command -v chromium)"
+  command -v pdftotext >/dev/null || apt_install poppler-utils
+  log "pdftotext: $(command -v pdftotext)"
   ensure_test_venv
 }
 

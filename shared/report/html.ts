@@ -53,10 +53,11 @@ export function finishedTrials(summary: Pick<AnalyzedSummary, 'byStatus'>): numb
   return (s.completed ?? 0) + (s.failed ?? 0) + (s.diverged ?? 0) + (s.pruned ?? 0);
 }
 
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A table; `nowrap` keeps every cell on one line (tables of short numbers). */
+function table(headers: readonly string[], rows: readonly (readonly string[])[], nowrap = false): string {
   const head = headers.map((h) => `<th>${esc(h)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<table${nowrap ? ' class="nowrap"' : ''}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -128,8 +129,8 @@ function recommendationSection({ summary }: ReportInput): string {
   const groups = summary.groups.filter((g) => g.accuracy.mean !== null);
   const chart = svgChart({
     title: { text: 'Mean test accuracy per method × mode (%)', textStyle: { fontSize: 13 } },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
-    xAxis: { type: 'category', data: groups.map((g) => groupLabel(g)), axisLabel: { interval: 0, rotate: 15 } },
+    grid: { left: 50, right: 20, top: 50, bottom: 45 },
+    xAxis: { type: 'category', data: groups.map((g) => `${g.method}\n(${g.mode})`), axisLabel: { interval: 0 } },
     yAxis: { type: 'value', name: '%' },
     series: [
       {
@@ -147,7 +148,7 @@ function recommendationSection({ summary }: ReportInput): string {
       `<dl>${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`,
       comparisons.length > 0
         ? `<h3>Paired differences of the recommended group</h3>\n<p class="note">Same chips and seeds; 95 % CI by ${esc(comparisons[0]!.ciMethod)}; p from the exact sign-flip test.</p>\n` +
-          table(['difference', 'pairs', 'mean', '95 % CI', 'p', 'verdict', 'more needed'], comparisons.map(comparisonRow))
+          table(['difference', 'pairs', 'mean', '95 % CI', 'p', 'verdict', 'more needed'], comparisons.map(comparisonRow), true)
         : '',
       chart,
     ].join('\n'),
@@ -166,7 +167,7 @@ function measurementSection({ summary }: ReportInput): string {
     'measurement',
     'Measurement each method needs',
     `<p>What the lab must read out of the device, per training sample and per trained network (means over finished trials).</p>\n` +
-      table(['method (mode)', 'observables', 'read-out bytes / sample', 'chip time / trained network', 'wall time / trial'], rows),
+      table(['method (mode)', 'observables', 'read-out bytes / sample', 'chip time / trained network', 'wall time / trial'], rows, true),
   );
 }
 
@@ -244,23 +245,22 @@ function costSection({ summary }: ReportInput): string {
     .filter((g) => g.roi !== null)
     .map((g) => {
       const roi = g.roi!;
-      const rate = (v: number | null, unit: string) => (v === null ? MISSING : `${formatPp(v)} ${unit}`);
       return [
         groupLabel(g),
         groupLabel(roi.baseline),
         formatPp(roi.accuracyGainPp),
         formatDurationMs(roi.addedHardwareTimeMs),
         formatDurationMs(roi.addedWallTimeMs),
-        rate(roi.ppPerHardwareSecond, 'per chip-second'),
-        rate(roi.ppPerWallHour, 'per wall hour'),
-        rate(roi.ppPerJoule, 'per joule'),
+        formatPp(roi.ppPerHardwareSecond),
+        formatPp(roi.ppPerWallHour),
+        formatPp(roi.ppPerJoule),
       ];
     });
   const intro =
     '<p>Return on training on the chip, against the baseline of a network trained in simulation and deployed on the chip ' +
     '(the <code>transfer</code> group of the same method, else the best transfer group): accuracy gained per unit of added cost per trained network. ' +
     'A dash means the group did not cost more than its baseline.</p>';
-  const body = rows.length > 0 ? table(['method (mode)', 'baseline', 'accuracy gain', 'added chip time', 'added wall time', 'per chip time', 'per wall time', 'per energy'], rows) : '<p>No group with a transfer baseline in this sweep.</p>';
+  const body = rows.length > 0 ? table(['method (mode)', 'baseline', 'accuracy gain', 'added chip time', 'added wall time', 'per chip-second', 'per wall hour', 'per joule'], rows, true) : '<p>No group with a transfer baseline in this sweep.</p>';
   return section('cost', 'Cost and return', `${intro}\n${body}`);
 }
 
@@ -281,6 +281,7 @@ function appendixSection({ sweep, versions, generatedAt }: ReportInput): string 
 const CSS = `
 @page { size: A4; margin: 16mm 14mm; }
 body { font: 10.5pt/1.4 sans-serif; color: #1d2630; max-width: 190mm; margin: 0 auto; }
+@media screen { body { padding: 6mm 4mm; } }
 h1 { font-size: 18pt; margin: 0 0 2mm; }
 h2 { font-size: 13pt; border-bottom: 1px solid #c8d0d8; padding-bottom: 1mm; margin: 7mm 0 2mm; }
 h3 { font-size: 11pt; margin: 4mm 0 1mm; }
@@ -293,6 +294,7 @@ dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; margin: 2mm 0; page-break-inside: avoid; }
 th, td { border: 1px solid #d5dbe1; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eef2f5; }
+td:first-child, table.nowrap td { white-space: nowrap; }
 ul.warnings { padding-left: 5mm; }
 ul.warnings li.critical strong { color: #a11d1d; }
 ul.warnings li.warning strong { color: #8a5a00; }
