@@ -14,7 +14,7 @@
 # `up` installs what is missing (as root: `apt-get update` once, only when a package is missing),
 # is a no-op when both services already answer, and waits until both do. `down` stops only the
 # processes `up` started (their pids are recorded in the data dir). Logs go to the data dir.
-# `test-tools` installs what the test suite needs beyond the services (Debian's chromium, and
+# `test-tools` installs what the test suite needs beyond the services (Debian's chromium, poppler's pdftotext, and
 # the Python venv .venv/ with infra/requirements-test.txt and the device SDK).
 #
 # Environment (all optional):
