@@ -64,13 +64,29 @@ function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${esc(title)}</h2>\n${body}\n</section>`;
 }
 
-/** An ECharts option rendered to an SVG string (server-side rendering, no animation). */
-function svgChart(option: echarts.EChartsCoreOption, width = 640, height = 260): string {
+/**
+ * An ECharts option rendered to an SVG string (server-side rendering, no animation). ECharts
+ * numbers its clip-path ids and hover classes with counters global to the process (`zr3-c0`,
+ * `zr3-cls-7`); they are renumbered from 0 under `id`, so the same input gives the same document
+ * however many charts the process drew before.
+ */
+function svgChart(id: string, option: echarts.EChartsCoreOption, width = 640, height = 260): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   chart.setOption({ animation: false, textStyle: { fontFamily: 'sans-serif' }, ...option });
-  const svg = chart.renderToSVGString();
+  const renumbered = new Map<string, string>();
+  const counts = new Map<string, number>();
+  const svg = chart.renderToSVGString().replace(/\bzr\d+-(cls-|c)\d+\b/g, (match: string, kind: string) => {
+    let name = renumbered.get(match);
+    if (name === undefined) {
+      const n = counts.get(kind) ?? 0;
+      counts.set(kind, n + 1);
+      name = `${id}-${kind}${n}`;
+      renumbered.set(match, name);
+    }
+    return name;
+  });
   chart.dispose();
-  return `<figure class="chart">${svg}</figure>`;
+  return `<figure class="chart" id="${id}">${svg}</figure>`;
 }
 
 const percentOrNull = (fraction: number | null) => (fraction === null ? null : Number(formatPercent(fraction, 2)));
@@ -127,7 +143,7 @@ function recommendationSection({ summary }: ReportInput): string {
   if (r.worstDevice) facts.push(['Worst chip', `${formatPercent(r.worstDevice.meanAccuracy)} % (chip ${r.worstDevice.mismatchSeed})`]);
   const comparisons = summary.analysis.comparisons;
   const groups = summary.groups.filter((g) => g.accuracy.mean !== null);
-  const chart = svgChart({
+  const chart = svgChart('chart-accuracy', {
     title: { text: 'Mean test accuracy per method × mode (%)', textStyle: { fontSize: 13 } },
     grid: { left: 50, right: 20, top: 50, bottom: 45 },
     xAxis: { type: 'category', data: groups.map((g) => `${g.method}\n(${g.mode})`), axisLabel: { interval: 0 } },
@@ -205,7 +221,7 @@ function reproducibilitySection({ summary, field }: ReportInput): string {
       ),
     );
     parts.push(
-      svgChart({
+      svgChart('chart-chips', {
         title: { text: 'Test accuracy per chip (%)', textStyle: { fontSize: 13 } },
         legend: { bottom: 0 },
         grid: { left: 50, right: 20, top: 40, bottom: 50 },
