@@ -11,11 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes, formatDurationMs, formatPercent, formatPp, groupLabel } from '../shared/analysis/index.ts';
+import { escapeHtml } from '../shared/report/html.ts';
 import { AccessEnv, accessPolicy, listen } from '../shared/http/index.ts';
 import { createResultsApp } from '../shared/results-app/app.ts';
-import type { AnalyzedSummary } from '../shared/results-app/analyzed-summary.ts';
-import { createEmbeddedStore } from '../shared/store/index.ts';
-import { chromiumPath } from './support/services.ts';
+import { readAnalyzedSummary, type AnalyzedSummary } from '../shared/results-app/analyzed-summary.ts';
+import { createEmbeddedStore, createMongoStore } from '../shared/store/index.ts';
+import { syntheticSweep } from '../shared/store/synthetic.ts';
+import { uniqueName } from './support/names.ts';
+import { chromiumPath, dropMongoDatabase, MONGO_URL } from './support/services.ts';
 
 const bin = fileURLToPath(new URL('../bin/spikesweep.js', import.meta.url));
 const ARTIFACTS = 'test-artifacts';
@@ -145,5 +148,26 @@ describe('spikesweep report', () => {
     expect(absent.stderr).toBe(`spikesweep: --store: no store directory ${noStore}\n`);
     expect(existsSync(noStore)).toBe(false);
     expect(existsSync(join(dir, 'x.pdf'))).toBe(false);
+  });
+
+  it('reads a sweep of the distributed system from MongoDB (--mongo, --mongo-db)', async () => {
+    const dbName = uniqueName('report');
+    const data = syntheticSweep({ sweepId: 'sw-report-mongo', seed: 11, methods: ['surrogate', 'spike-time'], modes: ['in-the-loop', 'transfer'], learningRates: [0.002], betas: [100], trainingSeeds: 2, chips: 2, epochs: 4 });
+    const store = await createMongoStore({ url: MONGO_URL, dbName });
+    try {
+      await store.applyMany([{ kind: 'sweep-registered', sweep: data.sweep }, ...data.results.map((result) => ({ kind: 'trial-finished' as const, result, at: '2026-01-01T00:00:00Z' }))]);
+      const expected = await readAnalyzedSummary(store, 'sw-report-mongo');
+      const out = join(dir, 'mongo.html');
+      const r = cli(['report', 'sw-report-mongo', '--mongo', MONGO_URL, '--mongo-db', dbName, '-o', out, '--format', 'html']);
+      expect(r.status, r.stderr).toBe(0);
+      const html = readFileSync(out, 'utf8');
+      const rec = expected.recommendation!;
+      expect(html).toContain(`<dt>Recommended</dt><dd>${escapeHtml(groupLabel(rec))}</dd>`);
+      expect(html).toContain(`<dt>Mean test accuracy</dt><dd>${formatPercent(rec.meanAccuracy)} %</dd>`);
+      expect(html).toContain(`<dd>${data.results.length} of ${expected.planned} trials finished (${expected.byStatus.completed} completed)</dd>`);
+    } finally {
+      await store.close();
+      await dropMongoDatabase(dbName);
+    }
   });
 });
