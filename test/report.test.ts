@@ -1,7 +1,8 @@
 /**
  * `spikesweep report`: a tiny embedded sweep is run by the CLI, reported as PDF and as HTML by the
  * CLI, and the PDF's text (read back with poppler's pdftotext) carries the same numbers as the
- * results API's summary of that sweep. The first page is saved to test-artifacts/report-first-page.png.
+ * results API's summary of that sweep; a sweep in MongoDB reports the same way. The first page is
+ * saved to test-artifacts/report-first-page.png.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
