@@ -92,7 +92,7 @@ function svgChart(id: string, option: echarts.EChartsCoreOption, width = 640, he
 const percentOrNull = (fraction: number | null) => (fraction === null ? null : Number(formatPercent(fraction, 2)));
 
 function setupSection({ summary, sweep }: ReportInput): string {
-  const description = typeof sweep.spec.description === 'string' ? sweep.spec.description : null;
+  const description = typeof sweep.spec.description === 'string' && sweep.spec.description.trim() !== '' ? sweep.spec.description : null;
   const methods = [...new Set(summary.groups.map((g) => g.method))];
   const modes = [...new Set(summary.groups.map((g) => g.mode))];
   const chips = [...new Set(summary.chips.map((c) => c.mismatchSeed))].sort((a, b) => a - b);
@@ -301,6 +301,7 @@ body { font: 10.5pt/1.4 sans-serif; color: #1d2630; max-width: 190mm; margin: 0 
 h1 { font-size: 18pt; margin: 0 0 2mm; }
 h2 { font-size: 13pt; border-bottom: 1px solid #c8d0d8; padding-bottom: 1mm; margin: 7mm 0 2mm; }
 h3 { font-size: 11pt; margin: 4mm 0 1mm; }
+h2, h3 { break-after: avoid; }
 .meta, .note { color: #5b6670; font-size: 9pt; }
 .question { font-style: italic; }
 .sentence { font-weight: bold; }
