@@ -40,6 +40,18 @@ registerDeviceConnector('emulated:', (address, context) => {
   return emulatedChip(parsed.data, { noiseSeed: context.seed, noisePurpose: context.noisePurpose });
 });
 
+// `grpc://host:port`: a device served over the device protocol (a lab's SDK server, the Brian2
+// device, `spikesweep device serve`). Loaded on first use, so processes that never reach a
+// remote device never load gRPC. The trial's noise stream travels with Configure (an emulator
+// behind the protocol runs what the in-process one would; other devices ignore it).
+registerDeviceConnector('grpc:', async (address, context) => {
+  if (!address.host || (address.pathname !== '' && address.pathname !== '/')) {
+    throw new SpikeSweepError('spikesweep:invalid-config', `device address ${address.href}: expected grpc://host:port`);
+  }
+  const { RemoteDevice } = await import('../../device-protocol/client.ts');
+  return new RemoteDevice(address.host, { configureOptions: { noiseSeed: context.seed, noisePurpose: context.noisePurpose } });
+});
+
 /** The device at `address` (throws `invalid-config` for an unknown scheme). */
 export async function connectDevice(address: string, context: ConnectContext): Promise<Device> {
   let url: URL;
