@@ -42,7 +42,10 @@ axes:
 `;
 
 function cli(args: string[]) {
-  const run = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, SPIKESWEEP_CHROMIUM: chromiumPath() } });
+  // Without REDIS_URL/MONGO_URL (which CI exports): `run` would submit to the distributed
+  // system, where no worker runs, instead of running the sweep embedded in its --store.
+  const { REDIS_URL: _redis, MONGO_URL: _mongo, ...env } = process.env;
+  const run = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 180_000, env: { ...env, SPIKESWEEP_CHROMIUM: chromiumPath() } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
