@@ -72,15 +72,19 @@ pid_alive() {
   [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$name"* ]]
 }
 
-# pid_starting PIDFILE: the process is spawned but has not yet exec'd its program (its command
-# line is still this script's), so pid_alive cannot recognise it yet. An exited child is a
-# zombie with an empty command line and does not count.
+# pid_starting PIDFILE: the process just spawned still exists and has not exited (is no zombie)
+# though pid_alive does not recognise it yet: until it has exec'd its program its command line
+# is this script's, and while it execs /proc/PID/cmdline may read empty. Only wait_for uses it,
+# right after spawn, so the pid cannot belong to another process yet.
 pid_starting() {
-  local pidfile=$1 pid
+  local pidfile=$1 pid stat
   [[ -s $pidfile ]] || return 1
   pid=$(<"$pidfile")
-  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
-  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *services.sh* ]]
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  # the state is the field after the command name in parentheses (which may contain spaces)
+  stat=${stat##*) }
+  [[ -n $stat && ${stat%% *} != Z && ${stat%% *} != X ]]
 }
 
 # stop_pid PIDFILE NAME: SIGTERM, wait up to 15 s, then SIGKILL; removes the pidfile.
