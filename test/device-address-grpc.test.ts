@@ -6,14 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrialConfig } from '../shared/contracts/trial.ts';
-import type { TrialResult } from '../shared/contracts/index.ts';
 import { connectDevice } from '../shared/engine/device/connect.ts';
 import { runTrial } from '../shared/engine/trial.ts';
-import { startChipServer, type ServerProcess } from './support/device-servers.ts';
+import { comparable, startChipServer, type ServerProcess } from './support/device-servers.ts';
 
 const CHIP = 2;
-
-const comparable = (r: TrialResult): unknown => ({ ...r, wallTimeMs: 0, epochs: r.epochs.map((e) => ({ ...e, wallTimeMs: 0 })) });
 
 describe('devices at grpc:// addresses', () => {
   let server: ServerProcess;

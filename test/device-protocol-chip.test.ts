@@ -7,10 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrialConfig, type TrialConfig } from '../shared/contracts/trial.ts';
-import type { TrialResult } from '../shared/contracts/index.ts';
 import { remoteDevices } from '../shared/device-protocol/index.ts';
 import { runTrial } from '../shared/engine/trial.ts';
-import { startChipServer, type ServerProcess } from './support/device-servers.ts';
+import { comparable, startChipServer, type ServerProcess } from './support/device-servers.ts';
 
 const CHIP = 3;
 
@@ -24,11 +23,6 @@ function config(method: string, extra: Record<string, unknown> = {}): TrialConfi
     training: { epochs: 2 },
     ...extra,
   });
-}
-
-/** The result without what depends on the clock. */
-function comparable(r: TrialResult): unknown {
-  return { ...r, wallTimeMs: 0, epochs: r.epochs.map((e) => ({ ...e, wallTimeMs: 0 })) };
 }
 
 describe('the emulated chip served over the device protocol', () => {

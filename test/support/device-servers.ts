@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { TrialResult } from '../../shared/contracts/index.ts';
 import { REPO_DIR } from './services.ts';
 
 export interface ServerProcess {
@@ -64,4 +65,9 @@ export function startChipServer(chipSeed: number): Promise<ServerProcess> {
 export function startBrian2Server(args: string[] = []): Promise<ServerProcess> {
   if (!existsSync(VENV_PYTHON)) throw new Error(`${VENV_PYTHON} is missing: run \`bash infra/services.sh test-tools\` (creates the venv with Brian2 and the SDK)`);
   return startProcess(VENV_PYTHON, ['-m', 'spikesweep_device', 'serve', '--port', '0', ...args], 'python -m spikesweep_device serve');
+}
+
+/** A trial result without what depends on the clock, for comparing runs on different devices. */
+export function comparable(r: TrialResult): unknown {
+  return { ...r, wallTimeMs: 0, epochs: r.epochs.map((e) => ({ ...e, wallTimeMs: 0 })) };
 }
