@@ -30,34 +30,55 @@ function asDoubles(update: UpdateDoc): Document {
   return out;
 }
 
+/**
+ * Statements per update command. FerretDB 1.24 (SQLite backend) never answers an `update`
+ * command of 100 or more statements (measured 2026-12-03: 99 return in about 0.5 s, 100 hang
+ * with the server idle, from 200 to 10,000 documents), so larger bulk writes go as several
+ * commands of at most this many.
+ */
+export const UPDATE_STATEMENTS_PER_COMMAND = 64;
+
 class MongoCollection implements DocCollection {
   constructor(private readonly c: Collection<Doc>) {}
 
   /**
-   * Ordered bulk write. An ordered bulk stops at its first error (FerretDB 1.24 stops there
-   * even when unordered), so after a duplicate-key collision of a `skipIfUnmatched` op the
-   * rest is resubmitted.
+   * Ordered bulk write, in commands of at most UPDATE_STATEMENTS_PER_COMMAND statements. An
+   * ordered command stops at its first error. After a duplicate-key collision in a command with
+   * `skipIfUnmatched` ops, that command is applied again one op at a time, skipping the ops that
+   * collide alone: FerretDB 1.24 reports every such collision at index 0 (and counts of 0), so
+   * the failing op cannot be told from the error. The ops before it are applied twice, which is
+   * why a bulk with `skipIfUnmatched` ops must be idempotent (the guarded summary updates are:
+   * each is conditional on the bit it sets).
    */
   async bulkUpdate(ops: readonly UpdateOp[]): Promise<void> {
-    let rest = ops;
-    while (rest.length > 0) {
-      const batch = rest;
+    for (let start = 0; start < ops.length; start += UPDATE_STATEMENTS_PER_COMMAND) {
+      const command = ops.slice(start, start + UPDATE_STATEMENTS_PER_COMMAND);
       try {
-        await guarded('bulkUpdate', () =>
-          this.c.bulkWrite(
-            batch.map((op) => ({
-              updateOne: { filter: op.filter as Document, update: asDoubles(op.update), upsert: op.upsert ?? false },
-            })),
-            { ordered: true },
-          ),
-        );
-        return;
+        await this.write(command);
       } catch (error) {
-        const first = error instanceof MongoBulkWriteError ? [error.writeErrors].flat()[0] : undefined;
-        if (!first || first.code !== 11000 || !batch[first.index]?.skipIfUnmatched) throw error;
-        rest = batch.slice(first.index + 1);
+        if (!MongoCollection.isDuplicateKey(error) || !command.some((op) => op.skipIfUnmatched)) throw error;
+        for (const op of command) {
+          try {
+            await this.write([op]);
+          } catch (single) {
+            if (!MongoCollection.isDuplicateKey(single) || !op.skipIfUnmatched) throw single;
+          }
+        }
       }
     }
+  }
+
+  private static isDuplicateKey(error: unknown): boolean {
+    return error instanceof MongoBulkWriteError && [error.writeErrors].flat()[0]?.code === 11000;
+  }
+
+  private async write(ops: readonly UpdateOp[]): Promise<void> {
+    await guarded('bulkUpdate', () =>
+      this.c.bulkWrite(
+        ops.map((op) => ({ updateOne: { filter: op.filter as Document, update: asDoubles(op.update), upsert: op.upsert ?? false } })),
+        { ordered: true },
+      ),
+    );
   }
 
   async updateMany(filter: Filter, update: UpdateDoc): Promise<number> {
